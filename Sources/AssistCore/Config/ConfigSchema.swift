@@ -1,0 +1,255 @@
+/// The description of one configuration key: its name, type, default and rules.
+public struct ConfigKey: Sendable, Equatable {
+    /// The dotted name, for example `server.maxMessageBytes`.
+    public var name: String
+    /// The type of the key's value.
+    public var type: ConfigValueType
+    /// The built-in default, or `nil` when the key is unset unless configured.
+    public var defaultValue: ConfigValue?
+    /// A one-line summary of what the key does.
+    public var summary: String
+    /// The strings the value may take (each element, for a string array), or `nil` for any.
+    public var allowedValues: [String]?
+    /// The smallest allowed integer value, or `nil` for no minimum.
+    public var minimum: Int?
+    /// Whether the value is a secret: it is masked when shown and never quoted in diagnostics.
+    public var isSecret: Bool
+    /// Whether the key is refused in the repository file, so that a repository cannot set it.
+    public var isUserOnly: Bool
+    /// Environment variables read for this key besides ``environmentVariable``, for example
+    /// `OPENAI_API_KEY`; the generic variable wins when both are set.
+    public var environmentAliases: [String]
+
+    /// Creates a key description.
+    /// - Parameters:
+    ///   - name: The dotted name.
+    ///   - type: The type of the key's value.
+    ///   - defaultValue: The built-in default, or `nil` for none.
+    ///   - summary: A one-line summary of what the key does.
+    ///   - allowedValues: The strings the value may take, or `nil` for any.
+    ///   - minimum: The smallest allowed integer value, or `nil` for no minimum.
+    ///   - isSecret: Whether the value is a secret.
+    ///   - isUserOnly: Whether the key is refused in the repository file.
+    ///   - environmentAliases: Environment variables read besides the generic one.
+    public init(
+        name: String, type: ConfigValueType, defaultValue: ConfigValue? = nil, summary: String,
+        allowedValues: [String]? = nil, minimum: Int? = nil, isSecret: Bool = false,
+        isUserOnly: Bool = false, environmentAliases: [String] = []
+    ) {
+        self.name = name
+        self.type = type
+        self.defaultValue = defaultValue
+        self.summary = summary
+        self.allowedValues = allowedValues
+        self.minimum = minimum
+        self.isSecret = isSecret
+        self.isUserOnly = isUserOnly
+        self.environmentAliases = environmentAliases
+    }
+
+    /// The generic environment variable: `ASSIST_` and the name in upper snake case, so
+    /// `server.maxMessageBytes` is read from `ASSIST_SERVER_MAX_MESSAGE_BYTES`.
+    public var environmentVariable: String {
+        ConfigKey.environmentVariable(for: name)
+    }
+
+    /// All environment variables read for this key, the generic one first.
+    public var environmentVariables: [String] {
+        [environmentVariable] + environmentAliases
+    }
+
+    /// The generic environment variable for a dotted key name.
+    /// - Parameter name: A dotted key name, for example `log.level`.
+    /// - Returns: `ASSIST_` and the name in upper snake case, for example `ASSIST_LOG_LEVEL`.
+    public static func environmentVariable(for name: String) -> String {
+        var result = "ASSIST"
+        for component in name.split(separator: ".", omittingEmptySubsequences: false) {
+            result += "_" + upperSnakeCase(component)
+        }
+        return result
+    }
+
+    /// `maxMessageBytes` → `MAX_MESSAGE_BYTES`, `baseURLPath` → `BASE_URL_PATH`.
+    private static func upperSnakeCase(_ word: Substring) -> String {
+        let characters = Array(word)
+        var result = ""
+        for (i, character) in characters.enumerated() {
+            if character == "-" {
+                result += "_"
+                continue
+            }
+            if i > 0, character.isUppercase {
+                let previous = characters[i - 1]
+                let nextIsLower = i + 1 < characters.count && characters[i + 1].isLowercase
+                if previous.isLowercase || previous.isNumber || (previous.isUppercase && nextIsLower) {
+                    result += "_"
+                }
+            }
+            result += character.uppercased()
+        }
+        return result
+    }
+
+    /// A value as it may be shown to the user: secrets are masked.
+    ///
+    /// A secret shows as `****` followed by its last four characters when it is at least twelve
+    /// characters long, and as `****` alone otherwise.
+    /// - Parameter value: A value of this key.
+    /// - Returns: The value itself, or for a secret a masked string.
+    public func displayed(_ value: ConfigValue) -> ConfigValue {
+        guard isSecret else { return value }
+        switch value {
+        case .string(let string): return .string(ConfigKey.mask(string))
+        case .strings(let strings): return .strings(strings.map(ConfigKey.mask))
+        default: return .string("****")
+        }
+    }
+
+    /// Masks a secret string.
+    /// - Parameter secret: The secret.
+    /// - Returns: `****` and the last four characters when the secret has at least twelve
+    ///   characters, else `****`.
+    public static func mask(_ secret: String) -> String {
+        secret.count >= 12 ? "****" + secret.suffix(4) : "****"
+    }
+}
+
+/// The set of configuration keys that the configuration accepts.
+///
+/// A schema is a value, so tests and tools can use their own; the daemon uses ``standard``.
+public struct ConfigSchema: Sendable, Equatable {
+    /// The keys, in the order they were given (a repeated name keeps its first description).
+    public let keys: [ConfigKey]
+    private let indexByName: [String: Int]
+
+    /// Creates a schema.
+    /// - Parameter keys: The keys; when a name repeats, the first description wins.
+    public init(keys: [ConfigKey]) {
+        var unique: [ConfigKey] = []
+        var indexByName: [String: Int] = [:]
+        for key in keys where indexByName[key.name] == nil {
+            indexByName[key.name] = unique.count
+            unique.append(key)
+        }
+        self.keys = unique
+        self.indexByName = indexByName
+    }
+
+    /// The description of a key.
+    /// - Parameter name: A dotted key name.
+    /// - Returns: The key's description, or `nil` when the schema has no such key.
+    public func key(named name: String) -> ConfigKey? {
+        indexByName[name].map { keys[$0] }
+    }
+
+    /// The closest key name to a misspelt one, for a "did you mean" hint.
+    ///
+    /// Names are compared ignoring case, `_` and `-`, by edit distance; a name is suggested
+    /// when it is at most a third of the misspelt name's length away (at least 1, at most 3).
+    /// - Parameter name: A name that is not in the schema.
+    /// - Returns: The closest key name, or `nil` when none is close enough.
+    public func suggestion(for name: String) -> String? {
+        let target = ConfigSchema.normalized(name)
+        let limit = min(3, max(1, target.count / 3))
+        var best: (distance: Int, name: String)?
+        for key in keys {
+            let distance = ConfigSchema.editDistance(target, ConfigSchema.normalized(key.name))
+            if distance <= limit, best.map({ distance < $0.distance }) ?? true {
+                best = (distance, key.name)
+            }
+        }
+        return best?.name
+    }
+
+    /// The key whose generic environment variable is closest to an unknown `ASSIST_` variable.
+    /// - Parameter variable: An environment variable name that no key reads.
+    /// - Returns: The closest generic variable name, or `nil` when none is close enough.
+    public func environmentSuggestion(for variable: String) -> String? {
+        // Compare what follows the shared `ASSIST_` prefix, so the prefix does not dilute the limit.
+        func suffix(_ name: String) -> [Character] {
+            ConfigSchema.normalized(name.hasPrefix("ASSIST_") ? String(name.dropFirst(7)) : name)
+        }
+        let target = suffix(variable)
+        let limit = min(3, max(1, target.count / 3))
+        var best: (distance: Int, name: String)?
+        for key in keys {
+            let variable = key.environmentVariable
+            let distance = ConfigSchema.editDistance(target, suffix(variable))
+            if distance <= limit, best.map({ distance < $0.distance }) ?? true {
+                best = (distance, variable)
+            }
+        }
+        return best?.name
+    }
+
+    private static func normalized(_ name: String) -> [Character] {
+        Array(name.lowercased().filter { $0 != "_" && $0 != "-" })
+    }
+
+    /// The Levenshtein distance between two strings.
+    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        var current = previous
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
+    }
+
+    /// Compares the keys of two schemas.
+    /// - Parameters:
+    ///   - lhs: The first schema.
+    ///   - rhs: The second schema.
+    /// - Returns: `true` when both schemas have the same keys in the same order.
+    public static func == (lhs: ConfigSchema, rhs: ConfigSchema) -> Bool {
+        lhs.keys == rhs.keys
+    }
+}
+
+extension ConfigKey {
+    /// `log.level`: the least severe level of log messages that are written.
+    public static let logLevel = ConfigKey(
+        name: "log.level", type: .string, defaultValue: .string("info"),
+        summary: "The least severe level of log messages that are written.",
+        allowedValues: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
+
+    /// `log.file`: the file logs are appended to; unset means standard error.
+    public static let logFile = ConfigKey(
+        name: "log.file", type: .string,
+        summary: "The file logs are appended to; unset means standard error. User file or environment only, so that a repository cannot choose where the daemon writes.",
+        isUserOnly: true)
+
+    /// `server.maxMessageBytes`: the largest JSON-RPC message the daemon accepts.
+    public static let serverMaxMessageBytes = ConfigKey(
+        name: "server.maxMessageBytes", type: .integer, defaultValue: .integer(64 * 1024 * 1024),
+        summary: "The largest JSON-RPC message the daemon accepts, in bytes.", minimum: 1024)
+
+    /// `providers.openai.apiKey`: the OpenAI API key.
+    public static let openAIAPIKey = ConfigKey(
+        name: "providers.openai.apiKey", type: .string, summary: "The OpenAI API key.",
+        isSecret: true, isUserOnly: true, environmentAliases: ["OPENAI_API_KEY"])
+
+    /// `providers.anthropic.apiKey`: the Anthropic API key.
+    public static let anthropicAPIKey = ConfigKey(
+        name: "providers.anthropic.apiKey", type: .string, summary: "The Anthropic API key.",
+        isSecret: true, isUserOnly: true, environmentAliases: ["ANTHROPIC_API_KEY"])
+
+    /// `providers.gemini.apiKey`: the Gemini API key.
+    public static let geminiAPIKey = ConfigKey(
+        name: "providers.gemini.apiKey", type: .string, summary: "The Gemini API key.",
+        isSecret: true, isUserOnly: true, environmentAliases: ["GEMINI_API_KEY"])
+}
+
+extension ConfigSchema {
+    /// The keys `assist` understands today.
+    public static let standard = ConfigSchema(keys: [
+        .logLevel, .logFile, .serverMaxMessageBytes, .openAIAPIKey, .anthropicAPIKey, .geminiAPIKey,
+    ])
+}
