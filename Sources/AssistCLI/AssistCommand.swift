@@ -1,0 +1,33 @@
+import ArgumentParser
+import AssistProtocol
+
+/// The `assist` command line: the daemon and the shell commands.
+public struct AssistCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "assist",
+        abstract: "A code assistant that answers with diffs known to apply.",
+        discussion: """
+            Cheap edits go to a small local model, large-context work to a cloud API. Editors talk to \
+            `assist serve` over stdio (JSON-RPC 2.0 with LSP framing); see protocol/README.md.
+            """,
+        version: AssistVersion.current,
+        subcommands: [ServeCommand.self, ConfigCommand.self]
+    )
+
+    public init() {}
+
+    /// Parses the process's arguments and runs the chosen subcommand, async ones included; exits
+    /// with the command's status. (The entry point of the `assist` executable.)
+    public static func runFromCommandLine() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import AssistCore
+import AssistGit
+import AssistServer
+import Foundation
+
+/// `assist config`: the effective configuration, where each value comes from, secrets masked.
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Print the effective configuration and where each value comes from.",
+        discussion: """
+            Layers, lowest to highest precedence: built-in defaults, the user file \
+            ($XDG_CONFIG_HOME/assist/config.toml or ~/.config/assist/config.toml), the repository file \
+            (.assist.toml at the repository root), the environment (ASSIST_<KEY> and the providers' key \
+            variables), and an editor's initializationOptions (daemon only). Secrets are masked. Problems \
+            in a file are reported as path:line: key: message, and make the exit code 1.
+            """
+    )
+
+    @Flag(help: "Print JSON instead of TOML-like lines.")
+    var json = false
+
+    @Option(help: "The repository whose .assist.toml is read (default: the one containing the current directory).")
+    var repository: String?
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let start = repository ?? FileManager.default.currentDirectoryPath
+        let repositoryRoot = (try? Repository.open(at: start))?.workingDirectory
+        let (configuration, diagnostics) = ConfigurationFiles.load(
+            repositoryRoot: repositoryRoot, environment: environment,
+            homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path)
+        for diagnostic in diagnostics {
+            FileHandle.standardError.write(Data("\(diagnostic.severity == .error ? "error" : "warning"): \(diagnostic)\n".utf8))
+        }
+        if json {
+            var object: [String: Any] = [:]
+            for (key, entry) in configuration.snapshot(masked: true) {
+                var item: [String: Any] = ["source": entry.source.description, "secret": entry.isSecret]
+                switch entry.value {
+                case .string(let value)?: item["value"] = value
+                case .integer(let value)?: item["value"] = value
+                case .double(let value)?: item["value"] = value
+                case .bool(let value)?: item["value"] = value
+                case .strings(let value)?: item["value"] = value
+                case nil: item["value"] = NSNull()
+                }
+                object[key] = item
+            }
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(configuration.rendered(masked: true), terminator: "")
+        }
+        if diagnostics.contains(where: { $0.severity == .error }) { throw ExitCode.failure }
+    }
+}

@@ -1,0 +1,567 @@
+import AssistCore
+import AssistGit
+import AssistJSONRPC
+import AssistProtocol
+import Foundation
+import Logging
+import Synchronization
+
+/// What a request handler gets besides its parameters.
+public struct RequestContext: Sendable {
+    public let id: RequestID
+    public let method: String
+    /// The server, for documents, repository and configuration.
+    public let server: Server
+    public let logger: Logger
+    /// Progress for this request: it sends `$/progress` only when the client passed a `workDoneToken`.
+    public let progress: ProgressReporter
+}
+
+/// Sends LSP work-done progress (`begin`, `report`, `end`) for one request, or nothing when the
+/// client gave no token.
+public struct ProgressReporter: Sendable {
+    let token: ProgressToken?
+    let send: @Sendable (OutgoingMessage) -> Void
+
+    /// Whether the client asked for progress.
+    public var isActive: Bool { token != nil }
+
+    public func begin(_ title: String, message: String? = nil, percentage: Int? = 0, cancellable: Bool = true) {
+        emit(WorkDoneProgress(kind: .begin, title: title, message: message, percentage: percentage, cancellable: cancellable))
+    }
+
+    public func report(_ message: String? = nil, percentage: Int? = nil) {
+        emit(WorkDoneProgress(kind: .report, message: message, percentage: percentage.map { min(100, max(0, $0)) }))
+    }
+
+    public func end(_ message: String? = nil) {
+        emit(WorkDoneProgress(kind: .end, message: message))
+    }
+
+    private func emit(_ value: WorkDoneProgress) {
+        guard let token else { return }
+        let notification = ProgressNotification(token: token, value: value)
+        send(.notification(method: ProgressNotification.method, params: notification))
+    }
+}
+
+/// Options the process gives the server.
+public struct ServerOptions: Sendable {
+    /// Where the daemon was started; the repository root when `initialize` names none.
+    public var workingDirectory: String
+    public var environment: [String: String]
+    public var homeDirectory: String
+    public var logger: Logger
+
+    public init(workingDirectory: String, environment: [String: String], homeDirectory: String, logger: Logger) {
+        self.workingDirectory = workingDirectory
+        self.environment = environment
+        self.homeDirectory = homeDirectory
+        self.logger = logger
+    }
+}
+
+/// The daemon: reads frames, decodes JSON-RPC, runs requests concurrently, applies text sync in order.
+///
+/// Threading: `run()` owns the reading thread, which handles notifications and the lifecycle
+/// requests inline, in arrival order; every other request runs in its own `Task`. All mutable state
+/// lives in `state`, guarded by its mutex; documents are guarded by `DocumentStore`'s own.
+public final class Server: Sendable {
+    public typealias RequestHandler = @Sendable (JSONValue?, RequestContext) async throws -> any Encodable & Sendable
+
+    private struct State {
+        var initialized = false
+        var shutdownRequested = false
+        var exitCode: Int32?
+        var inFlight: [RequestID: Task<OutgoingMessage, Never>] = [:]
+        var served = 0
+        var failed = 0
+        var cancelled = 0
+        var repository: Repository?
+        var repositoryError: String?
+        var configuration: Configuration
+        var configurationDiagnostics: [ConfigDiagnostic] = []
+        var handlers: [String: RequestHandler] = [:]
+        var nextOutgoingID = 0
+        var pendingOutgoing: [RequestID: CheckedContinuation<JSONValue, any Error>] = [:]
+    }
+
+    public let connection: FileDescriptorConnection
+    public let options: ServerOptions
+    public let documents = DocumentStore()
+    private let state: Mutex<State>
+    private let maxMessageBytes: Atomic<Int>
+    private let startTime = ContinuousClock.now
+    private let logger: Logger
+
+    /// Lifecycle requests, answered by the reading thread before it reads the next message.
+    private static let inlineRequests: [String: @Sendable (Server, JSONValue?) throws -> any Encodable & Sendable] = [
+        InitializeRequest.method: { server, params in try server.initialize(try decodeParams(params)) },
+        ShutdownRequest.method: { server, _ in
+            server.state.withLock { $0.shutdownRequested = true }
+            server.logger.info("shutdown requested")
+            return VoidResponse()
+        },
+    ]
+
+    /// Creates a server over a connection.
+    ///
+    /// - Parameters:
+    ///   - connection: Where frames come from and go to.
+    ///   - options: The process's working directory, environment and logger.
+    ///   - configuration: The configuration in force until `initialize` resolves the repository's.
+    public init(connection: FileDescriptorConnection, options: ServerOptions, configuration: Configuration) {
+        self.connection = connection
+        self.options = options
+        self.logger = options.logger
+        self.maxMessageBytes = Atomic(configuration.integer("server.maxMessageBytes") ?? 64 << 20)
+        self.state = Mutex(State(configuration: configuration))
+        registerBuiltins()
+    }
+
+    // MARK: - Registration
+
+    /// Registers a request handler, decoding its parameters into `R`.
+    ///
+    /// - Parameters:
+    ///   - type: The request type.
+    ///   - handler: Answers the request; throw `ResponseError` for a specific error reply.
+    public func register<R: RequestType>(
+        _ type: R.Type, handler: @escaping @Sendable (R, RequestContext) async throws -> R.Response
+    ) {
+        let erased: RequestHandler = { params, context in
+            let request: R = try Self.decodeParams(params)
+            return try await handler(request, context)
+        }
+        state.withLock { $0.handlers[R.method] = erased }
+    }
+
+    /// The request methods this server answers, sorted.
+    public var registeredRequestMethods: [String] {
+        (state.withLock { Array($0.handlers.keys) } + Self.inlineRequests.keys).sorted()
+    }
+
+    /// The client-to-server notifications this server acts on, sorted.
+    public var registeredNotificationMethods: [String] {
+        [
+            InitializedNotification.method, ExitNotification.method, CancelRequestNotification.method,
+            DidOpenTextDocumentNotification.method, DidChangeTextDocumentNotification.method,
+            DidCloseTextDocumentNotification.method,
+        ].sorted()
+    }
+
+    private func registerBuiltins() {
+        register(StatusRequest.self) { [unowned self] _, _ in try self.status() }
+    }
+
+    /// Decodes request parameters into a typed request; absent parameters decode as `{}`.
+    static func decodeParams<R: Decodable>(_ params: JSONValue?) throws(ResponseError) -> R {
+        do {
+            let data = try JSONEncoder().encode(params ?? .object([:]))
+            return try JSONDecoder().decode(R.self, from: data)
+        } catch {
+            throw ResponseError.invalidParams(MessageDecoder.describe(error))
+        }
+    }
+
+    // MARK: - The message loop
+
+    /// Reads and handles messages until `exit` or the end of input.
+    ///
+    /// - Returns: The process exit code: 0 after `shutdown`, 1 otherwise.
+    public func run() -> Int32 {
+        var decoder = FrameDecoder(maxMessageBytes: maxMessageBytes.load(ordering: .relaxed))
+        let chunkSize = 64 << 10
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 1)
+        defer { chunk.deallocate() }
+        logger.info("assist \(AssistVersion.current) serving on stdio", metadata: ["pid": "\(getpid())"])
+        while true {
+            let count = connection.read(into: chunk)
+            if count == 0 { break }
+            decoder.append(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
+            decoder.maxMessageBytes = maxMessageBytes.load(ordering: .relaxed)
+            while let event = decoder.next() {
+                switch event {
+                case .message(let body):
+                    handle(body: body)
+                case .error(let error):
+                    logger.warning("framing error: \(error)")
+                    let code: ErrorCode = if case .messageTooLarge = error { .invalidRequest } else { .parseError }
+                    send(.response(id: nil, result: .failure(ResponseError(code, error.description))))
+                }
+                if let code = state.withLock({ $0.exitCode }) {
+                    finish()
+                    return code
+                }
+            }
+        }
+        if let error = decoder.finish() {
+            logger.error("input ended inside a frame: \(error)")
+        } else {
+            logger.info("input closed")
+        }
+        finish()
+        return state.withLock { $0.shutdownRequested } ? 0 : 1
+    }
+
+    private func finish() {
+        let tasks = state.withLock { state in
+            defer { state.inFlight.removeAll() }
+            return Array(state.inFlight.values)
+        }
+        for task in tasks { task.cancel() }
+        let pending = state.withLock { state in
+            defer { state.pendingOutgoing.removeAll() }
+            return Array(state.pendingOutgoing.values)
+        }
+        for continuation in pending {
+            continuation.resume(throwing: ResponseError(.internalError, "the connection closed"))
+        }
+    }
+
+    private func handle(body: [UInt8]) {
+        switch MessageDecoder.decode(body) {
+        case .single(.success(let message)):
+            // A request's task sends its own reply; only immediate replies are sent here.
+            if case .now(let reply)? = dispatch(message, inBatch: false) { send(reply) }
+        case .single(.failure(let invalid)):
+            countFailure()
+            send(.response(id: invalid.id, result: .failure(invalid.error)))
+        case .batch(let entries):
+            var replies: [Reply] = []
+            for entry in entries {
+                switch entry {
+                case .success(let message):
+                    if let reply = dispatch(message, inBatch: true) { replies.append(reply) }
+                case .failure(let invalid):
+                    countFailure()
+                    replies.append(.now(.response(id: invalid.id, result: .failure(invalid.error))))
+                }
+            }
+            guard !replies.isEmpty else { return }
+            Task {
+                var messages: [OutgoingMessage] = []
+                for reply in replies {
+                    switch reply {
+                    case .now(let message): messages.append(message)
+                    case .later(let task): messages.append(await task.value)
+                    }
+                }
+                self.send(.batch(messages))
+            }
+        }
+    }
+
+    /// A request's reply: known at once, or produced by the request's task.
+    private enum Reply {
+        case now(OutgoingMessage)
+        case later(Task<OutgoingMessage, Never>)
+    }
+
+    /// Handles one message; a request yields its reply.
+    private func dispatch(_ message: IncomingMessage, inBatch: Bool) -> Reply? {
+        switch message {
+        case .notification(let method, let params):
+            handleNotification(method, params)
+            return nil
+        case .response(let id, let result):
+            let continuation = state.withLock { $0.pendingOutgoing.removeValue(forKey: id) }
+            if let continuation {
+                continuation.resume(with: result.mapError { $0 as any Error })
+            } else {
+                logger.warning("response to an unknown request id \(id); ignored")
+            }
+            return nil
+        case .request(let id, let method, let params):
+            return startRequest(id: id, method: method, params: params, inBatch: inBatch)
+        }
+    }
+
+    private func startRequest(id: RequestID, method: String, params: JSONValue?, inBatch: Bool) -> Reply {
+        // Checks that answer at once, in order.
+        let refusal: ResponseError? = state.withLock { state in
+            if state.inFlight[id] != nil {
+                return ResponseError(.invalidRequest, "request id \(id) is already in flight; ids must be unique")
+            }
+            if method == InitializeRequest.method {
+                return state.initialized ? ResponseError(.invalidRequest, "the server is already initialized") : nil
+            }
+            if !state.initialized { return .notInitialized }
+            if state.shutdownRequested {
+                return ResponseError(.invalidRequest, "the server is shutting down: only 'exit' is accepted")
+            }
+            if state.handlers[method] == nil, Self.inlineRequests[method] == nil { return .methodNotFound(method) }
+            return nil
+        }
+        if let refusal {
+            countFailure()
+            return .now(.response(id: id, result: .failure(refusal)))
+        }
+        let context = RequestContext(
+            id: id, method: method, server: self,
+            logger: logger,
+            progress: ProgressReporter(token: Self.workDoneToken(params), send: { [weak self] in self?.send($0) })
+        )
+        if let inline = Self.inlineRequests[method] {
+            // Lifecycle requests run on the reading thread, so later messages see their effect.
+            let result: Result<any Encodable & Sendable, ResponseError>
+            do {
+                result = .success(try inline(self, params))
+            } catch let error as ResponseError {
+                result = .failure(error)
+            } catch {
+                result = .failure(ResponseError(.internalError, "\(method) failed: \(error)"))
+            }
+            count(result)
+            return .now(.response(id: id, result: result))
+        }
+        guard let handler = state.withLock({ $0.handlers[method] }) else {
+            return .now(.response(id: id, result: .failure(.methodNotFound(method))))
+        }
+        return state.withLock { state in
+            let task = Task {
+                let reply = await self.execute(id: id, method: method, params: params, handler: handler, context: context)
+                self.state.withLock { _ = $0.inFlight.removeValue(forKey: id) }
+                if !inBatch { self.send(reply) }
+                return reply
+            }
+            state.inFlight[id] = task
+            return .later(task)
+        }
+    }
+
+    private func execute(
+        id: RequestID, method: String, params: JSONValue?, handler: RequestHandler, context: RequestContext
+    ) async -> OutgoingMessage {
+        let result: Result<any Encodable & Sendable, ResponseError>
+        do {
+            let value = try await handler(params, context)
+            result = Task.isCancelled ? .failure(.cancelled) : .success(value)
+        } catch let error as ResponseError {
+            result = .failure(error)
+        } catch is CancellationError {
+            result = .failure(.cancelled)
+        } catch {
+            logger.error("\(method) failed: \(error)")
+            result = .failure(ResponseError(.internalError, "\(method) failed: \(error)"))
+        }
+        count(result)
+        return .response(id: id, result: result)
+    }
+
+    private func count(_ result: Result<any Encodable & Sendable, ResponseError>) {
+        state.withLock { state in
+            switch result {
+            case .success: state.served += 1
+            case .failure(let error):
+                state.failed += 1
+                if error.code == .requestCancelled { state.cancelled += 1 }
+            }
+        }
+    }
+
+    private func countFailure() {
+        state.withLock { $0.failed += 1 }
+    }
+
+    static func workDoneToken(_ params: JSONValue?) -> ProgressToken? {
+        switch params?["workDoneToken"] {
+        case .integer(let value)?: .number(value)
+        case .string(let value)?: .string(value)
+        default: nil
+        }
+    }
+
+    // MARK: - Notifications (inline, in order)
+
+    private func handleNotification(_ method: String, _ params: JSONValue?) {
+        let initialized = state.withLock { $0.initialized }
+        if method == ExitNotification.method {
+            let code: Int32 = state.withLock { $0.shutdownRequested } ? 0 : 1
+            if code != 0 { logger.warning("exit without shutdown: exiting with code 1") }
+            state.withLock { $0.exitCode = code }
+            return
+        }
+        guard initialized else {
+            logger.warning("notification \(method) before initialize; ignored")
+            return
+        }
+        do {
+            switch method {
+            case InitializedNotification.method:
+                break
+            case CancelRequestNotification.method:
+                let notification: CancelRequestNotification = try Self.decodeParams(params)
+                let task = state.withLock { $0.inFlight[notification.id] }
+                if let task {
+                    logger.debug("cancelling request \(notification.id)")
+                    task.cancel()
+                } else {
+                    logger.debug("cancel for request \(notification.id), which is not running; ignored")
+                }
+            case DidOpenTextDocumentNotification.method:
+                let notification: DidOpenTextDocumentNotification = try Self.decodeParams(params)
+                let item = notification.textDocument
+                documents.open(TextDocument(uri: item.uri, languageID: item.languageId, version: item.version, text: item.text))
+            case DidChangeTextDocumentNotification.method:
+                let notification: DidChangeTextDocumentNotification = try Self.decodeParams(params)
+                try documents.change(
+                    notification.textDocument.uri,
+                    changes: notification.contentChanges.map(Self.textChange),
+                    version: notification.textDocument.version
+                )
+            case DidCloseTextDocumentNotification.method:
+                let notification: DidCloseTextDocumentNotification = try Self.decodeParams(params)
+                if !documents.close(notification.textDocument.uri) {
+                    logger.warning("didClose for a document that is not open: \(notification.textDocument.uri)")
+                }
+            default:
+                logger.debug("unknown notification \(method); ignored")
+            }
+        } catch {
+            logger.error("\(method): \(error)")
+        }
+    }
+
+    static func textChange(_ event: TextDocumentContentChangeEvent) -> TextChange {
+        TextChange(
+            range: event.range.map {
+                TextRange(
+                    start: TextPosition(line: $0.start.line, character: $0.start.character),
+                    end: TextPosition(line: $0.end.line, character: $0.end.character)
+                )
+            },
+            text: event.text
+        )
+    }
+
+    // MARK: - Output
+
+    /// Writes one message; a message that cannot be encoded becomes an internal error reply.
+    ///
+    /// - Parameter message: The message.
+    public func send(_ message: OutgoingMessage) {
+        let body: [UInt8]
+        do {
+            body = try message.encodedBody()
+        } catch {
+            logger.error("could not encode a reply: \(error)")
+            guard case .response(let id, _) = message else { return }
+            send(.response(id: id, result: .failure(ResponseError(.internalError, "the reply could not be encoded: \(error)"))))
+            return
+        }
+        if !connection.write(encodeFrame(body)) {
+            logger.debug("output closed; message dropped")
+        }
+    }
+
+    /// Sends a request to the client and waits for its answer (e.g. `workspace/applyEdit`).
+    ///
+    /// - Parameters:
+    ///   - method: The method.
+    ///   - params: Its parameters.
+    /// - Returns: The client's result.
+    /// - Throws: The client's `ResponseError`, or an internal error when the connection closes.
+    public func sendRequest(_ method: String, params: some Encodable & Sendable) async throws -> JSONValue {
+        try await withCheckedThrowingContinuation { continuation in
+            let id: RequestID = state.withLock { state in
+                state.nextOutgoingID += 1
+                let id = RequestID.string("assist-\(state.nextOutgoingID)")
+                state.pendingOutgoing[id] = continuation
+                return id
+            }
+            send(.request(id: id, method: method, params: params))
+        }
+    }
+
+    // MARK: - Lifecycle and status
+
+    private func initialize(_ request: InitializeRequest) throws -> InitializeResult {
+        let root = Self.rootPath(of: request) ?? options.workingDirectory
+        var repository: Repository?
+        var repositoryError: String?
+        do {
+            repository = try Repository.open(at: root)
+        } catch {
+            repositoryError = error.description
+            logger.warning("no repository: \(error)")
+        }
+        let repositoryRoot = repository?.workingDirectory ?? root
+        let (configuration, diagnostics) = ConfigurationFiles.load(
+            repositoryRoot: repositoryRoot, environment: options.environment, homeDirectory: options.homeDirectory,
+            initializationOptions: request.initializationOptions
+        )
+        for diagnostic in diagnostics {
+            logger.log(level: diagnostic.severity == .error ? .error : .warning, "configuration: \(diagnostic)")
+        }
+        if let limit = configuration.integer("server.maxMessageBytes") {
+            maxMessageBytes.store(limit, ordering: .relaxed)
+        }
+        state.withLock { state in
+            state.initialized = true
+            state.repository = repository
+            state.repositoryError = repositoryError
+            state.configuration = configuration
+            state.configurationDiagnostics = diagnostics
+        }
+        logger.info("initialized", metadata: [
+            "client": "\(request.clientInfo?.name ?? "unknown")", "root": "\(repositoryRoot)",
+        ])
+        let assistMethods = registeredRequestMethods.filter { $0.hasPrefix("assist/") }
+        return InitializeResult(
+            capabilities: ServerCapabilities(
+                textDocumentSync: TextDocumentSyncOptions(openClose: true, change: 2),
+                experimental: AssistCapabilities(methods: assistMethods)
+            ),
+            serverInfo: ClientInfo(name: "assist", version: AssistVersion.current)
+        )
+    }
+
+    /// The configuration in force (after `initialize`, the repository's and the client's included).
+    public var configuration: Configuration { state.withLock { $0.configuration } }
+
+    /// The repository served, if the workspace is in one.
+    public var repository: Repository? { state.withLock { $0.repository } }
+
+    private func status() throws -> StatusResult {
+        let snapshot = state.withLock { state in
+            (state.repository, state.repositoryError, RequestCounters(
+                served: state.served, failed: state.failed, cancelled: state.cancelled, inFlight: state.inFlight.count))
+        }
+        var repositoryStatus: RepositoryStatus?
+        var repositoryError = snapshot.1
+        if let repository = snapshot.0 {
+            do {
+                let head = try repository.head()
+                repositoryStatus = RepositoryStatus(
+                    path: repository.workingDirectory ?? repository.gitDirectory,
+                    gitDirectory: repository.gitDirectory, isBare: repository.isBare,
+                    head: HeadStatus(oid: head.oid, branch: head.branch, detached: head.isDetached, unborn: head.isUnborn)
+                )
+            } catch {
+                repositoryError = error.description
+            }
+        }
+        let elapsed = ContinuousClock.now - startTime
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return StatusResult(
+            version: AssistVersion.current, pid: Int(getpid()), uptimeSeconds: seconds,
+            repository: repositoryStatus, repositoryError: repositoryError,
+            counters: snapshot.2, openDocuments: documents.count
+        )
+    }
+
+    /// The workspace root an `initialize` request names: `rootUri`, else the first folder, else `rootPath`.
+    static func rootPath(of request: InitializeRequest) -> String? {
+        if let uri = request.rootUri ?? request.workspaceFolders?.first?.uri, let path = filePath(fromURI: uri) {
+            return path
+        }
+        return request.rootPath
+    }
+
+    /// The path of a `file://` URI, percent-decoded, or `nil` for other schemes.
+    public static func filePath(fromURI uri: String) -> String? {
+        guard let url = URL(string: uri), url.isFileURL else { return nil }
+        return url.path(percentEncoded: false)
+    }
+}

@@ -1,0 +1,3 @@
+import AssistCLI
+
+await AssistCommand.runFromCommandLine()
