@@ -1,0 +1,138 @@
+import AssistProtocol
+import AssistTestSupport
+import Foundation
+import Testing
+
+/// Runs the built `assist` binary and captures its output.
+func runAssist(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try TestClient.assistBinary())
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    let home = FileManager.default.temporaryDirectory.appendingPathComponent("assist-cli-home-\(UUID().uuidString)").path
+    var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ASSIST_") && !$0.key.hasSuffix("_API_KEY") }
+    env["HOME"] = home
+    env["XDG_CONFIG_HOME"] = home + "/.config"
+    env.merge(environment) { _, new in new }
+    process.environment = env
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent("assist-out-\(UUID().uuidString)")
+    let err = FileManager.default.temporaryDirectory.appendingPathComponent("assist-err-\(UUID().uuidString)")
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+    defer {
+        try? FileManager.default.removeItem(at: out)
+        try? FileManager.default.removeItem(at: err)
+    }
+    process.standardOutput = try FileHandle(forWritingTo: out)
+    process.standardError = try FileHandle(forWritingTo: err)
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    return (process.terminationStatus, try String(contentsOf: out, encoding: .utf8), try String(contentsOf: err, encoding: .utf8))
+}
+
+@Suite("assist command line")
+struct CLITests {
+    @Test func helpListsTheSubcommands() async throws {
+        let result = try runAssist(["--help"], in: NSTemporaryDirectory())
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("serve"))
+        #expect(result.stdout.contains("config"))
+    }
+
+    @Test func version() async throws {
+        let result = try runAssist(["--version"], in: NSTemporaryDirectory())
+        #expect(result.status == 0)
+        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == AssistVersion.current)
+    }
+
+    @Test func unknownSubcommandFails() async throws {
+        let result = try runAssist(["frobnicate"], in: NSTemporaryDirectory())
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("frobnicate"))
+    }
+
+    @Test func configShowsDefaultsAndSources() async throws {
+        let fixture = try FixtureRepository.make(files: [".assist.toml": "[log]\nlevel = \"debug\"\n"])
+        defer { fixture.remove() }
+        let result = try runAssist(["config"], in: fixture.path, environment: ["ASSIST_SERVER_MAX_MESSAGE_BYTES": "2048"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("log.level = \"debug\""))
+        #expect(result.stdout.contains(".assist.toml:2"))
+        #expect(result.stdout.contains("server.maxMessageBytes = 2048"))
+        #expect(result.stdout.contains("ASSIST_SERVER_MAX_MESSAGE_BYTES"))
+    }
+
+    @Test func configMasksSecrets() async throws {
+        let secret = "sk-test-0123456789abcdefWXYZ"
+        let result = try runAssist(["config"], in: NSTemporaryDirectory(), environment: ["OPENAI_API_KEY": secret])
+        #expect(result.status == 0)
+        #expect(!result.stdout.contains(secret))
+        #expect(!result.stderr.contains(secret))
+        #expect(result.stdout.contains("****WXYZ"))
+        let json = try runAssist(["config", "--json"], in: NSTemporaryDirectory(), environment: ["OPENAI_API_KEY": secret])
+        #expect(json.status == 0)
+        #expect(!json.stdout.contains(secret))
+        #expect(json.stdout.contains("****WXYZ"))
+    }
+
+    @Test func badConfigFileNamesPathLineAndKey() async throws {
+        let fixture = try FixtureRepository.make(files: [".assist.toml": "# settings\n[server]\nmaxMessageBytes = \"big\"\n"])
+        defer { fixture.remove() }
+        let result = try runAssist(["config"], in: fixture.path)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("\(fixture.path)/.assist.toml:3"), "\(result.stderr)")
+        #expect(result.stderr.contains("server.maxMessageBytes"))
+    }
+
+    @Test func repositoryFileCannotHoldKeys() async throws {
+        let fixture = try FixtureRepository.make(files: [".assist.toml": "[providers.openai]\napiKey = \"sk-in-the-repo-123456\"\n"])
+        defer { fixture.remove() }
+        let result = try runAssist(["config"], in: fixture.path)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(".assist.toml:2"))
+        #expect(!result.stderr.contains("sk-in-the-repo-123456"))
+        #expect(!result.stdout.contains("sk-in-the-repo-123456"))
+    }
+}
+
+@Suite("assist serve as a process")
+struct ServeProcessTests {
+    @Test func stdoutCarriesOnlyFramesAndLogsGoToStderr() async throws {
+        let fixture = try FixtureRepository.make()
+        defer { fixture.remove() }
+        let client = try TestClient.subprocess(workingDirectory: fixture.path, environment: ["ASSIST_LOG_LEVEL": "debug"])
+        try await client.initialize(rootPath: fixture.path)
+        client.sendRaw("Content-Length: nope\r\n\r\n{}")
+        client.sendBody("{not json")
+        client.notify("no/such")
+        #expect(try await client.request("assist/status")["result"]?["repository"]?["path"] == .string(fixture.path))
+        #expect(try await client.shutdownAndExit() == 0)
+        #expect(client.outputErrors.isEmpty)
+        #expect(client.standardError.contains("framing error"))
+    }
+
+    @Test func logFileSetting() async throws {
+        let fixture = try FixtureRepository.make()
+        defer { fixture.remove() }
+        let log = fixture.path + "/.git/assist-test.log"
+        let client = try TestClient.subprocess(workingDirectory: fixture.path, environment: ["ASSIST_LOG_FILE": log])
+        try await client.initialize(rootPath: fixture.path)
+        #expect(try await client.shutdownAndExit() == 0)
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(text.contains("initialized"))
+        #expect(!client.standardError.contains("initialized"))
+    }
+
+    @Test func exitCodes() async throws {
+        let client = try TestClient.subprocess()
+        try await client.initialize()
+        client.notify("exit")
+        #expect(await client.waitForExit() == 1)
+        let truncated = try TestClient.subprocess()
+        truncated.sendRaw("Content-Length: 50\r\n\r\n{\"jsonrpc\"")
+        truncated.closeInput()
+        #expect(await truncated.waitForExit() == 1)
+        #expect(truncated.standardError.contains("input ended inside a frame"))
+    }
+}
