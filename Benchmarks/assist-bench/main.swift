@@ -228,7 +228,8 @@ func row(_ name: String, _ f: Figures) -> String {
         + String(format: "%12.0f %10.1f %10.1f %10.1f", f.messagesPerSecond, f.p50, f.p99, f.max)
 }
 print("assist serve round trip: \(options.method), \(count) requests each way, over pipes")
-print("".padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: "%12@ %10@ %10@ %10@", "msg/s" as NSString, "p50 µs" as NSString, "p99 µs" as NSString, "max µs" as NSString))
+func column(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+print("".padding(toLength: 22, withPad: " ", startingAt: 0) + column("msg/s", 12) + column("p50 µs", 11) + column("p99 µs", 11) + column("max µs", 11))
 print(row("sequential  assist", assistSequential))
 print(row("sequential  cat", catSequential))
 print(row("pipelined   assist", assistPipelined))
