@@ -11,7 +11,8 @@ enum LogSetup {
         let level = configuration.string("log.level").flatMap(Logger.Level.init(rawValue:)) ?? .info
         if let path = configuration.string("log.file"), !path.isEmpty {
             guard let handle = FileLogHandler.open(path) else {
-                throw ValidationError("cannot open the log file '\(path)' (log.file) for appending")
+                FileHandle.standardError.write(Data("assist: cannot open the log file '\(path)' (log.file) for appending\n".utf8))
+                throw ExitCode.failure
             }
             LoggingSystem.bootstrap { label in FileLogHandler(label: label, file: handle, logLevel: level) }
         } else {

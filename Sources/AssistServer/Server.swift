@@ -22,19 +22,33 @@ public struct RequestContext: Sendable {
 public struct ProgressReporter: Sendable {
     let token: ProgressToken?
     let send: @Sendable (OutgoingMessage) -> Void
+    /// 0: not begun, 1: begun, 2: ended; so the server can end what a failed handler left open.
+    private let phase = Phase()
+
+    final class Phase: Sendable {
+        let value = Atomic<Int>(0)
+    }
+
+    init(token: ProgressToken?, send: @escaping @Sendable (OutgoingMessage) -> Void) {
+        self.token = token
+        self.send = send
+    }
 
     /// Whether the client asked for progress.
     public var isActive: Bool { token != nil }
 
     public func begin(_ title: String, message: String? = nil, percentage: Int? = 0, cancellable: Bool = true) {
+        guard phase.value.compareExchange(expected: 0, desired: 1, ordering: .relaxed).exchanged else { return }
         emit(WorkDoneProgress(kind: .begin, title: title, message: message, percentage: percentage, cancellable: cancellable))
     }
 
     public func report(_ message: String? = nil, percentage: Int? = nil) {
+        guard phase.value.load(ordering: .relaxed) == 1 else { return }
         emit(WorkDoneProgress(kind: .report, message: message, percentage: percentage.map { min(100, max(0, $0)) }))
     }
 
     public func end(_ message: String? = nil) {
+        guard phase.value.compareExchange(expected: 1, desired: 2, ordering: .relaxed).exchanged else { return }
         emit(WorkDoneProgress(kind: .end, message: message))
     }
 
@@ -186,6 +200,7 @@ public final class Server: Sendable {
                     handle(body: body)
                 case .error(let error):
                     logger.warning("framing error: \(error)")
+                    countFailure()
                     let code: ErrorCode = if case .messageTooLarge = error { .invalidRequest } else { .parseError }
                     send(.response(id: nil, result: .failure(ResponseError(code, error.description))))
                 }
@@ -196,7 +211,7 @@ public final class Server: Sendable {
             }
         }
         if let error = decoder.finish() {
-            logger.error("input ended inside a frame: \(error)")
+            logger.error("\(error)")
         } else {
             logger.info("input closed")
         }
@@ -344,6 +359,10 @@ public final class Server: Sendable {
         } catch {
             logger.error("\(method) failed: \(error)")
             result = .failure(ResponseError(.internalError, "\(method) failed: \(error)"))
+        }
+        if case .failure(let error) = result {
+            // Close progress the handler began but could not end (cancelled or failed).
+            context.progress.end(error.code == .requestCancelled ? "cancelled" : "failed")
         }
         count(result)
         return .response(id: id, result: result)

@@ -273,6 +273,22 @@ struct ConfigLoaderTests {
 
     // MARK: initializationOptions
 
+    @Test("initializationOptions refuse user-only keys, secrets unechoed")
+    func optionsRefuseUserOnlyKeys() {
+        let secret = "sk-from-workspace-settings-0001"
+        let (layer, diagnostics) = ConfigLoader.optionsLayer([
+            "providers.openai.apiKey": .string(secret),
+            "log.file": .string("/tmp/elsewhere.log"),
+            "log.level": .string("debug"),
+        ])
+        #expect(layer.entries["providers.openai.apiKey"] == nil)
+        #expect(layer.entries["log.file"] == nil)
+        #expect(layer.entries["log.level"]?.value == .string("debug"))
+        #expect(diagnostics.map(\.key) == ["log.file", "providers.openai.apiKey"])
+        #expect(diagnostics.allSatisfy { $0.severity == .error && $0.message.contains("not accepted from initializationOptions") })
+        #expect(diagnostics.allSatisfy { !$0.description.contains(secret) })
+    }
+
     @Test("initializationOptions: types, JSON numbers, unknown keys")
     func options() {
         let (layer, diagnostics) = ConfigLoader.optionsLayer([

@@ -272,6 +272,18 @@ struct ConcurrencyTests {
         #expect(end["params"]?["value"]?["kind"] == "end")
     }
 
+    @Test func cancelledWorkEndsItsProgress() async throws {
+        let client = try await startedClient()
+        let waiting = client.sendRequest("test/wait", ["key": "never", "workDoneToken": 77])
+        let begin = try #require(await client.take { $0["method"] == "$/progress" })
+        #expect(begin["params"]?["value"]?["kind"] == "begin")
+        client.notify("$/cancelRequest", ["id": waiting.jsonValue])
+        #expect(try await client.response(to: waiting).errorCode == ErrorCode.requestCancelled.rawValue)
+        let end = try #require(await client.take { $0["method"] == "$/progress" && $0["params"]?["value"]?["kind"] == "end" })
+        #expect(end["params"]?["token"] == 77)
+        #expect(end["params"]?["value"]?["message"] == "cancelled")
+    }
+
     @Test func noProgressWithoutAToken() async throws {
         let client = try await startedClient()
         let waiting = client.sendRequest("test/wait", ["key": "q"])
@@ -319,9 +331,11 @@ struct ConcurrencyTests {
         let client = try await startedClient()
         _ = try await client.request("test/echo", ["value": "1"])
         _ = try await client.request("no/such")
+        client.sendRaw("Content-Length: x\r\n\r\n{}")
+        _ = try #require(await client.take { $0["id"] == .null })
         let status = try #require(try await client.request("assist/status")["result"])
         #expect(status["counters"]?["served"] == 2)  // initialize and echo
-        #expect(status["counters"]?["failed"] == 1)
+        #expect(status["counters"]?["failed"] == 2)  // the unknown method and the bad frame
         #expect(status["counters"]?["inFlight"] == 1)
         #expect(status["version"] == .string(AssistVersion.current))
         #expect(status["pid"]?.integerValue == Int(ProcessInfo.processInfo.processIdentifier))

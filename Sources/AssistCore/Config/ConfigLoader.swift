@@ -177,6 +177,12 @@ public enum ConfigLoader {
                 report(.warning, unknownKeyMessage(name, schema: schema))
                 continue
             }
+            if key.isUserOnly {
+                // Editor settings can live in the repository (workspace settings), so user-only
+                // keys are refused here as they are in the repository file.
+                report(.error, optionsRefusalMessage(key))
+                continue
+            }
             guard let converted = coerce(value, to: key.type) else {
                 report(.error, "expected \(key.type), found \(value.type)")
                 continue
@@ -230,6 +236,12 @@ public enum ConfigLoader {
             return "unknown key; did you mean \(suggestion)?"
         }
         return "unknown key"
+    }
+
+    static func optionsRefusalMessage(_ key: ConfigKey) -> String {
+        let variables = key.environmentVariables.joined(separator: " or ")
+        return "not accepted from initializationOptions, which may come from workspace settings; "
+            + "put it in your user file (~/.config/assist/config.toml) or in the environment (\(variables))"
     }
 
     static func repositoryRefusalMessage(_ key: ConfigKey) -> String {
