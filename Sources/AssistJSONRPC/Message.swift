@@ -5,7 +5,8 @@ import Foundation
 public enum IncomingMessage: Sendable, Hashable {
     case request(id: RequestID, method: String, params: JSONValue?)
     case notification(method: String, params: JSONValue?)
-    case response(id: RequestID, result: Result<JSONValue, ResponseError>)
+    /// A response; `id` is `nil` for the peer's error about a message whose id it could not read.
+    case response(id: RequestID?, result: Result<JSONValue, ResponseError>)
 }
 
 /// A body entry that is not a valid JSON-RPC message, with the id to answer to when one was found.
@@ -42,7 +43,16 @@ public enum MessageDecoder {
         do {
             value = try JSONDecoder().decode(JSONValue.self, from: Data(body))
         } catch {
-            return .single(.failure(InvalidMessage(id: nil, error: ResponseError(.parseError, "the body is not valid JSON: \(describe(error))"))))
+            // JSONDecoder's error names whichever type it tried last; JSONSerialization names the
+            // first offending position, deterministically.
+            let reason: String
+            do {
+                _ = try JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])
+                reason = describe(error)
+            } catch {
+                reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+            }
+            return .single(.failure(InvalidMessage(id: nil, error: ResponseError(.parseError, "the body is not valid JSON: \(reason)"))))
         }
         if case .array(let entries) = value {
             if entries.isEmpty {
@@ -66,6 +76,8 @@ public enum MessageDecoder {
             switch rawID {
             case .integer(let number): id = .number(number)
             case .string(let string): id = .string(string)
+            case .null where object["method"] == nil && object["error"] != nil:
+                break  // An error response about a message whose id could not be read.
             default:
                 return .failure(InvalidMessage(id: nil, error: ResponseError(.invalidRequest, "'id' must be a number or a string, got \(rawID.typeDescription)")))
             }
@@ -89,7 +101,8 @@ public enum MessageDecoder {
             return .success(.notification(method: method, params: cleanParams))
         }
         if object["result"] != nil || object["error"] != nil {
-            guard let id else { return invalid("a response needs an 'id'") }
+            guard object["id"] != nil else { return invalid("a response needs an 'id'") }
+            if id == nil, object["result"] != nil { return invalid("a successful response needs a number or string 'id'") }
             if let rawError = object["error"], rawError != .null {
                 guard let code = rawError["code"]?.integerValue, let message = rawError["message"]?.stringValue else {
                     return invalid("'error' must be an object with 'code' and 'message'")

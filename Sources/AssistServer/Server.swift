@@ -279,7 +279,11 @@ public final class Server: Sendable {
         case .notification(let method, let params):
             handleNotification(method, params)
             return nil
-        case .response(let id, let result):
+        case .response(nil, let result):
+            // The peer could not read one of our messages; there is nothing to answer.
+            logger.warning("the client reported an error about an unreadable message: \(result)")
+            return nil
+        case .response(let id?, let result):
             let continuation = state.withLock { $0.pendingOutgoing.removeValue(forKey: id) }
             if let continuation {
                 continuation.resume(with: result.mapError { $0 as any Error })

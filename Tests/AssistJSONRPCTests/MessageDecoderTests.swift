@@ -27,6 +27,24 @@ struct MessageDecoderTests {
             == .single(.success(.notification(method: "initialized", params: [:]))))
     }
 
+    @Test func errorResponseWithNullID() {
+        #expect(decode(#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"parse error"}}"#)
+            == .single(.success(.response(id: nil, result: .failure(ResponseError(.parseError, "parse error"))))))
+        // A successful result needs an id; a request may not have a null one.
+        #expect(errorCode(decode(#"{"jsonrpc":"2.0","id":null,"result":1}"#))?.1 == .invalidRequest)
+        #expect(errorCode(decode(#"{"jsonrpc":"2.0","id":null,"method":"m"}"#))?.1 == .invalidRequest)
+    }
+
+    @Test func parseErrorMessagesAreDeterministic() throws {
+        let body = Array(#"{"jsonrpc":"2.0","id":1,"method":"m"#.utf8) + [0x01] + Array(#"","params":[1e400]}"#.utf8)
+        let messages = Set((0..<6).compactMap { _ -> String? in
+            guard case .single(.failure(let invalid)) = MessageDecoder.decode(body) else { return nil }
+            return invalid.error.message
+        })
+        #expect(messages.count == 1, "\(messages)")
+        #expect(messages.first?.hasPrefix("the body is not valid JSON") == true)
+    }
+
     @Test func responses() {
         #expect(decode(#"{"jsonrpc":"2.0","id":3,"result":null}"#) == .single(.success(.response(id: .number(3), result: .success(.null)))))
         #expect(decode(#"{"jsonrpc":"2.0","id":3,"error":{"code":-32601,"message":"no"}}"#)
