@@ -66,12 +66,22 @@ public struct ServerOptions: Sendable {
     public var environment: [String: String]
     public var homeDirectory: String
     public var logger: Logger
+    /// How often the client's process (`initialize`'s `processId`) is checked.
+    public var parentCheckInterval: Duration
+    /// Ends the process when the client is gone; tests replace it.
+    public var terminate: @Sendable (Int32) -> Void
 
-    public init(workingDirectory: String, environment: [String: String], homeDirectory: String, logger: Logger) {
+    public init(
+        workingDirectory: String, environment: [String: String], homeDirectory: String, logger: Logger,
+        parentCheckInterval: Duration = .seconds(2),
+        terminate: @escaping @Sendable (Int32) -> Void = { code in exit(code) }
+    ) {
         self.workingDirectory = workingDirectory
         self.environment = environment
         self.homeDirectory = homeDirectory
         self.logger = logger
+        self.parentCheckInterval = parentCheckInterval
+        self.terminate = terminate
     }
 }
 
@@ -527,6 +537,9 @@ public final class Server: Sendable {
             state.configuration = configuration
             state.configurationDiagnostics = diagnostics
         }
+        if let processId = request.processId, processId > 0 {
+            watchParent(Int32(truncatingIfNeeded: processId))
+        }
         logger.info("initialized", metadata: [
             "client": "\(request.clientInfo?.name ?? "unknown")", "root": "\(repositoryRoot)",
         ])
@@ -538,6 +551,24 @@ public final class Server: Sendable {
             ),
             serverInfo: ClientInfo(name: "assist", version: AssistVersion.current)
         )
+    }
+
+    /// Exits (code 1) when the client process is gone, as LSP asks: an editor that crashed must not
+    /// leave its daemon behind.
+    private func watchParent(_ pid: Int32) {
+        let interval = options.parentCheckInterval
+        Task { [weak self] in
+            while let self {
+                try? await Task.sleep(for: interval)
+                if self.state.withLock({ $0.exitCode != nil }) { return }
+                if kill(pid, 0) != 0, errno == ESRCH {
+                    self.logger.warning("the client process \(pid) is gone; exiting")
+                    self.finish()
+                    self.options.terminate(1)
+                    return
+                }
+            }
+        }
     }
 
     /// The configuration in force (after `initialize`, the repository's and the client's included).

@@ -13,10 +13,10 @@ import Darwin
 #endif
 
 /// A value shared between threads, guarded by its mutex.
-final class Locked<Value: Sendable>: Sendable {
+public final class Locked<Value: Sendable>: Sendable {
     private let mutex: Mutex<Value>
-    init(_ value: Value) { mutex = Mutex(value) }
-    func withLock<Result>(_ body: (inout Value) -> Result) -> Result { mutex.withLock { body(&$0) } }
+    public init(_ value: Value) { mutex = Mutex(value) }
+    public func withLock<Result>(_ body: (inout Value) -> Result) -> Result { mutex.withLock { body(&$0) } }
 }
 
 /// Why a test client call failed.
@@ -83,6 +83,8 @@ public final class TestClient: Sendable {
         workingDirectory: String = FileManager.default.temporaryDirectory.path,
         environment: [String: String] = [:],
         maxMessageBytes: Int? = nil,
+        parentCheckInterval: Duration = .seconds(2),
+        terminate: @escaping @Sendable (Int32) -> Void = { _ in },
         configure: (Server) -> Void = { _ in }
     ) throws -> TestClient {
         let input = try makePipe()
@@ -97,7 +99,9 @@ public final class TestClient: Sendable {
                 workingDirectory: workingDirectory,
                 environment: environment.merging(["XDG_CONFIG_HOME": home]) { mine, _ in mine },
                 homeDirectory: home,
-                logger: Logger(label: "assist.test", factory: { _ in SwiftLogNoOpLogHandler() })
+                logger: Logger(label: "assist.test", factory: { _ in SwiftLogNoOpLogHandler() }),
+                parentCheckInterval: parentCheckInterval,
+                terminate: terminate
             ),
             configuration: configuration
         )

@@ -13,7 +13,7 @@ extension JSONValue {
 
 /// A started, initialized in-process server with the test methods.
 func startedClient(root: String? = nil, options: JSONValue? = nil, maxMessageBytes: Int? = nil) async throws -> TestClient {
-    let client = try TestClient.inProcess(maxMessageBytes: maxMessageBytes) { TestMethods.register(on: $0) }
+    let client = try TestClient.inProcess(maxMessageBytes: maxMessageBytes, configure: { TestMethods.register(on: $0) })
     let response = try await client.initialize(rootPath: root, options: options)
     #expect(response["error"] == nil)
     return client
@@ -76,6 +76,29 @@ struct LifecycleTests {
         #expect(try await client.request("shutdown")["error"] == nil)
         client.closeInput()
         #expect(await client.waitForExit() == 0)
+    }
+
+    @Test func exitsWhenTheClientProcessIsGone() async throws {
+        let parent = Process()
+        parent.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        parent.arguments = ["0.3"]
+        try parent.run()
+        let terminated = Locked<Int32?>(nil)
+        let client = try TestClient.inProcess(parentCheckInterval: .milliseconds(50), terminate: { code in terminated.withLock { $0 = code } })
+        _ = try await client.request("initialize", ["processId": .integer(Int(parent.processIdentifier)), "capabilities": [:]])
+        #expect(terminated.withLock { $0 } == nil)
+        parent.waitUntilExit()
+        for _ in 0..<100 where terminated.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(terminated.withLock { $0 } == 1)
+    }
+
+    @Test func aLiveClientProcessKeepsTheServer() async throws {
+        let terminated = Locked<Int32?>(nil)
+        let client = try TestClient.inProcess(parentCheckInterval: .milliseconds(20), terminate: { code in terminated.withLock { $0 = code } })
+        _ = try await client.request("initialize", ["processId": .integer(Int(ProcessInfo.processInfo.processIdentifier)), "capabilities": [:]])
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(terminated.withLock { $0 } == nil)
+        #expect(try await client.shutdownAndExit() == 0)
     }
 
     @Test func initializeWithBadParamsNamesTheField() async throws {
