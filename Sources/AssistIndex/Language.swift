@@ -1,0 +1,74 @@
+/// The language of a file, from its extension or, for files without a known one, its `#!` line.
+public enum Language: String, Hashable, Sendable, Codable, CaseIterable {
+    case swift, c, cpp, objectiveC = "objective-c", python, shell, javascript, typescript, ruby, go, rust
+    case java, kotlin, json, yaml, toml, markdown, html, css, xml, cmake, make, text
+    /// No extension or `#!` line that this table knows.
+    case unknown
+
+    /// The language named by a path's extension (or its whole file name for `Makefile` and
+    /// friends), or `nil` when the extension is not in the table.
+    ///
+    /// - Parameters:
+    ///   - path: A path with `/` separators.
+    /// - Returns: The language, or `nil`.
+    public static func forPath(_ path: String) -> Language? {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        switch name {
+        case "Makefile", "GNUmakefile": return .make
+        case "CMakeLists.txt": return .cmake
+        case "Dockerfile": return .shell
+        default: break
+        }
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return nil }
+        switch name[name.index(after: dot)...].lowercased() {
+        case "swift", "swiftinterface": return .swift
+        case "c", "h": return .c
+        case "cc", "cpp", "cxx", "hpp", "hh", "hxx", "inc", "def": return .cpp
+        case "m", "mm": return .objectiveC
+        case "py", "pyi": return .python
+        case "sh", "bash", "zsh", "ksh": return .shell
+        case "js", "mjs", "cjs", "jsx": return .javascript
+        case "ts", "tsx", "mts": return .typescript
+        case "rb": return .ruby
+        case "go": return .go
+        case "rs": return .rust
+        case "java": return .java
+        case "kt", "kts": return .kotlin
+        case "json": return .json
+        case "yml", "yaml": return .yaml
+        case "toml": return .toml
+        case "md", "markdown", "docc": return .markdown
+        case "html", "htm": return .html
+        case "css": return .css
+        case "xml", "plist": return .xml
+        case "cmake": return .cmake
+        case "mk": return .make
+        case "txt", "text": return .text
+        default: return nil
+        }
+    }
+
+    /// The language a `#!` first line names (`#!/bin/sh`, `#!/usr/bin/env python3`), or `nil`.
+    ///
+    /// - Parameters:
+    ///   - bytes: The start of the file.
+    /// - Returns: The language, or `nil` when there is no `#!` line or it names nothing known.
+    public static func forShebang(_ bytes: some Collection<UInt8>) -> Language? {
+        guard bytes.starts(with: [UInt8(ascii: "#"), UInt8(ascii: "!")]) else { return nil }
+        let line = bytes.dropFirst(2).prefix(200).prefix { $0 != UInt8(ascii: "\n") && $0 != UInt8(ascii: "\r") }
+        let words = String(decoding: line, as: UTF8.self).split(separator: " ").map(String.init)
+        guard var program = words.first?.split(separator: "/").last.map(String.init) else { return nil }
+        if program == "env" {
+            guard let next = words.dropFirst().first(where: { !$0.hasPrefix("-") }) else { return nil }
+            program = next
+        }
+        if program.hasPrefix("python") { return .python }
+        if program.hasPrefix("ruby") { return .ruby }
+        if program.hasPrefix("node") { return .javascript }
+        switch program {
+        case "sh", "bash", "zsh", "dash", "ksh": return .shell
+        case "swift": return .swift
+        default: return nil
+        }
+    }
+}
