@@ -12,6 +12,15 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible 
     /// Bytes 16–19 of the id, in memory order.
     private var tail: UInt32
 
+    /// Feeds only the first eight bytes to the hasher: ids are uniformly distributed already,
+    /// and this runs for every file on every refresh. Equality still compares all 20 bytes.
+    ///
+    /// - Parameters:
+    ///   - hasher: The hasher to feed.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(head)
+    }
+
     /// The number of bytes in an id.
     public static let byteCount = 20
 
@@ -22,15 +31,18 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible 
     /// - Returns: The id, or `nil` when `bytes` does not hold exactly 20 bytes.
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == Self.byteCount else { return nil }
-        var raw = (UInt64(0), UInt64(0), UInt32(0))
-        withUnsafeMutableBytes(of: &raw) { buffer in
-            for (offset, byte) in bytes.enumerated() {
-                buffer[offset] = byte
-            }
-        }
-        head = raw.0
-        middle = raw.1
-        tail = raw.2
+        let loaded = bytes.withContiguousStorageIfAvailable { Self.load(UnsafeRawBufferPointer($0)) }
+            ?? Array(bytes).withUnsafeBytes { Self.load($0) }
+        (head, middle, tail) = loaded
+    }
+
+    /// Reads the three parts from 20 bytes.
+    private static func load(_ buffer: UnsafeRawBufferPointer) -> (UInt64, UInt64, UInt32) {
+        (
+            buffer.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
+            buffer.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+            buffer.loadUnaligned(fromByteOffset: 16, as: UInt32.self)
+        )
     }
 
     /// Makes an id from 40 hexadecimal digits (either case).
@@ -55,33 +67,29 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible 
     /// Copies a libgit2 id.
     init(_ oid: git_oid) {
         var copy = oid
-        var raw = (UInt64(0), UInt64(0), UInt32(0))
-        withUnsafeMutableBytes(of: &raw) { target in
-            withUnsafeBytes(of: &copy.id) { source in
-                target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source.prefix(Self.byteCount)))
-            }
-        }
-        head = raw.0
-        middle = raw.1
-        tail = raw.2
+        (head, middle, tail) = withUnsafeBytes(of: &copy.id) { Self.load($0) }
     }
 
     /// The id as a libgit2 value, for calls that take a `const git_oid *`.
     var gitOID: git_oid {
         var oid = git_oid()
-        var raw = (head, middle, tail)
-        withUnsafeBytes(of: &raw) { source in
-            withUnsafeMutableBytes(of: &oid.id) { target in
-                target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source.prefix(Self.byteCount)))
-            }
+        withUnsafeMutableBytes(of: &oid.id) { target in
+            target.storeBytes(of: head, toByteOffset: 0, as: UInt64.self)
+            target.storeBytes(of: middle, toByteOffset: 8, as: UInt64.self)
+            target.storeBytes(of: tail, toByteOffset: 16, as: UInt32.self)
         }
         return oid
     }
 
     /// The 20 raw bytes of the id.
     public var bytes: [UInt8] {
-        var raw = (head, middle, tail)
-        return withUnsafeBytes(of: &raw) { Array($0.prefix(Self.byteCount)) }
+        var result = [UInt8](repeating: 0, count: Self.byteCount)
+        result.withUnsafeMutableBytes { target in
+            target.storeBytes(of: head, toByteOffset: 0, as: UInt64.self)
+            target.storeBytes(of: middle, toByteOffset: 8, as: UInt64.self)
+            target.storeBytes(of: tail, toByteOffset: 16, as: UInt32.self)
+        }
+        return result
     }
 
     /// The id as 40 lowercase hexadecimal digits.

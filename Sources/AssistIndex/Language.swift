@@ -12,15 +12,19 @@ public enum Language: String, Hashable, Sendable, Codable, CaseIterable {
     ///   - path: A path with `/` separators.
     /// - Returns: The language, or `nil`.
     public static func forPath(_ path: String) -> Language? {
-        let name = path.split(separator: "/").last.map(String.init) ?? path
-        switch name {
-        case "Makefile", "GNUmakefile": return .make
-        case "CMakeLists.txt": return .cmake
-        case "Dockerfile": return .shell
-        default: break
+        // Works on UTF-8 bytes: this runs for every file on every refresh.
+        let utf8 = path.utf8
+        let nameStart = utf8.lastIndex(of: UInt8(ascii: "/")).map { utf8.index(after: $0) } ?? utf8.startIndex
+        let name = utf8[nameStart...]
+        if name.count <= 14, let whole = Self.wholeNames[Substring(name)] { return whole }
+        guard let dot = name.lastIndex(of: UInt8(ascii: ".")), dot != name.startIndex else { return nil }
+        let extensionBytes = name[name.index(after: dot)...]
+        guard !extensionBytes.isEmpty, extensionBytes.count <= 16 else { return nil }
+        var suffix = Substring(extensionBytes)
+        if extensionBytes.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) {
+            suffix = Substring(suffix.lowercased())
         }
-        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return nil }
-        switch name[name.index(after: dot)...].lowercased() {
+        switch suffix {
         case "swift", "swiftinterface": return .swift
         case "c", "h": return .c
         case "cc", "cpp", "cxx", "hpp", "hh", "hxx", "inc", "def": return .cpp
@@ -47,6 +51,11 @@ public enum Language: String, Hashable, Sendable, Codable, CaseIterable {
         default: return nil
         }
     }
+
+    /// File names that say the language by themselves.
+    private static let wholeNames: [Substring: Language] = [
+        "Makefile": .make, "GNUmakefile": .make, "CMakeLists.txt": .cmake, "Dockerfile": .shell,
+    ]
 
     /// The language a `#!` first line names (`#!/bin/sh`, `#!/usr/bin/env python3`), or `nil`.
     ///

@@ -310,7 +310,9 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
             if needsHash { file.blob = nil; file.size = nil }
             listed.append(Listed(file: file, needsHash: needsHash && file.mode != .gitlink))
         }
+        var appended = false
         for entry in status where !seen.contains(entry.path) {
+            appended = true
             if entry.path.hasSuffix("/") {
                 // An untracked nested repository: listed like a submodule, never entered.
                 listed.append(Listed(file: IndexedFile(
@@ -330,7 +332,11 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
             }
             listed.append(Listed(file: file, needsHash: needsHash))
         }
-        listed.sort { $0.file.path < $1.file.path }
+        // The index is in git's byte order already; only untracked and staged-deleted paths
+        // (appended after it) need a sort, by bytes as git sorts.
+        if appended {
+            listed.sort { $0.file.path.utf8.lexicographicallyPrecedes($1.file.path.utf8) }
+        }
         return listed
     }
 
@@ -376,6 +382,9 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
         var blob: ObjectID
         var path: String
         var bytes: [UInt8]?
+        /// The size the staging area's stat cache recorded, when there is one: a blob is only
+        /// asked for its size first when this is missing or over the limit.
+        var sizeHint: Int?
     }
 
     /// Reads and analyses every blob without a usable record, in parallel; merges the records.
@@ -397,15 +406,15 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
                 hits.insert(blob)
                 // Known content; analyse it only if it was skipped for its language before and
                 // this path's language is accepted.
-                let language = Language.forPath(file.path) ?? record.shebang ?? .unknown
                 guard !record.hasPayload, !record.isBinary, record.size <= options.maxFileSize,
-                      analyzer.accepts(language), !planned.contains(blob)
+                      analyzer.accepts(Language.forPath(file.path) ?? record.shebang ?? .unknown),
+                      !planned.contains(blob)
                 else { continue }
                 planned.insert(blob)
-                jobs.append(Job(blob: blob, path: file.path, bytes: hashed[blob]))
+                jobs.append(Job(blob: blob, path: file.path, bytes: hashed[blob], sizeHint: file.size))
             } else if !planned.contains(blob) {
                 planned.insert(blob)
-                jobs.append(Job(blob: blob, path: file.path, bytes: hashed[blob]))
+                jobs.append(Job(blob: blob, path: file.path, bytes: hashed[blob], sizeHint: file.size))
             }
         }
         figures.cacheHits = hits.subtracting(planned).count
@@ -446,7 +455,8 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
                 if let known = job.bytes {
                     bytes = known
                 } else {
-                    if let size = try? repository.blobSize(job.blob), size > maxFileSize {
+                    if job.sizeHint.map({ $0 > maxFileSize }) ?? true,
+                       let size = try? repository.blobSize(job.blob), size > maxFileSize {
                         records.append((job.blob, BlobRecord(size: size, isBinary: false, shebang: nil, payload: .none)))
                         continue
                     }

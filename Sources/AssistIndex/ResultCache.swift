@@ -271,8 +271,12 @@ enum FileIO {
         return bytes
     }
 
-    /// Writes a file atomically: a temporary file in the same folder, flushed, then renamed over
-    /// the destination. On any failure the temporary file is removed and the old file is intact.
+    /// Writes a file atomically: a temporary file in the same folder, then renamed over the
+    /// destination, so a reader sees the old file or the new one, never a mix. On any failure the
+    /// temporary file is removed and the old file is intact.
+    ///
+    /// There is no `fsync`: it cost more than the whole one-file refresh, and the file is a cache
+    /// whose checksum catches what a power loss could leave behind (it is then rebuilt).
     static func writeAtomically(_ bytes: [UInt8], to path: String) throws(CacheError) {
         let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
         if !directory.isEmpty {
@@ -293,9 +297,6 @@ enum FileIO {
                 break
             }
             written += count
-        }
-        if failure == nil, fsync(descriptor) != 0 {
-            failure = CacheError("cannot flush \(temporary) (errno \(errno))")
         }
         close(descriptor)
         if failure == nil, rename(temporary, path) != 0 {
