@@ -53,6 +53,25 @@ struct IndexBehaviourTests {
         #expect(figures.filesHashed == 3, "only the modified, untracked and plainly renamed files are read from disk")
     }
 
+    @Test("a merge conflict lists the file once, conflicted, with the working tree's content")
+    func conflicted() throws {
+        let fixture = try FixtureRepository.make(files: ["c.swift": "let base = 0\n", "other.swift": "let o = 1\n"])
+        defer { fixture.remove() }
+        try fixture.git("switch", "--quiet", "-c", "theirs")
+        try fixture.write("c.swift", "let theirs = 1\n")
+        try fixture.commitAll("theirs")
+        try fixture.git("switch", "--quiet", "main")
+        try fixture.write("c.swift", "let ours = 2\n")
+        try fixture.commitAll("ours")
+        #expect(throws: FixtureRepositoryError.self) { try fixture.git("merge", "--quiet", "theirs") }
+
+        let index = try RepositoryIndex(at: fixture.path, analyzer: CountingAnalyzer())
+        try index.refresh()
+        #expect(summary(index) == ["c.swift conflicted", "other.swift unmodified"])
+        #expect(index.file(at: "c.swift")?.blob == (try hashObject(fixture, "c.swift")))
+        #expect(index.result(for: "c.swift")?.text.contains("<<<<<<<") == true)
+    }
+
     @Test("binary files, files over the size limit and languages by extension and #! are classified")
     func classification() throws {
         let fixture = try FixtureRepository.make(commit: false)
