@@ -106,7 +106,11 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible 
 
     /// Orders ids by their bytes, as git sorts them.
     public static func < (lhs: ObjectID, rhs: ObjectID) -> Bool {
-        lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
+        // The parts hold bytes in memory order; reading them big-endian makes numeric order
+        // the bytes' lexicographic order on any platform.
+        let left = (UInt64(bigEndian: lhs.head), UInt64(bigEndian: lhs.middle), UInt32(bigEndian: lhs.tail))
+        let right = (UInt64(bigEndian: rhs.head), UInt64(bigEndian: rhs.middle), UInt32(bigEndian: rhs.tail))
+        return left < right
     }
 
     /// The id git gives a blob with this content (`git hash-object`), computed with `git_odb_hash`.

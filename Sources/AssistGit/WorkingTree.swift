@@ -106,3 +106,10 @@ public struct WorkingTree: Sendable {
         return bytes
     }
 }
+
+extension Repository {
+    /// A reader for the working tree that never leaves it, or `nil` for a bare repository.
+    public var workingTree: WorkingTree? {
+        workingDirectory.map(WorkingTree.init(root:))
+    }
+}

@@ -80,7 +80,7 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
         self.analyzer = analyzer
         self.options = options
         self.gitDirectory = repository.gitDirectory
-        self.workingTree = repository.workingDirectory.map(WorkingTree.init(root:))
+        self.workingTree = repository.workingTree
         let safeName = String(analyzer.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
         self.cachePath = options.persist ? repository.commonDirectory + "/assist/index-\(safeName).bin" : nil
         self.state = Mutex(State())

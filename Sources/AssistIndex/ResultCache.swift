@@ -174,7 +174,8 @@ struct ResultCache: Sendable {
         out.append(contentsOf: name)
         append(UInt64(bitPattern: Int64(analyzerVersion)), to: &out)
         append(UInt32(records.count), to: &out)
-        for (oid, record) in records {
+        // Sorted by id, so the same records always give the same file.
+        for (oid, record) in records.sorted(by: { $0.key < $1.key }) {
             out.append(contentsOf: oid.bytes)
             append(UInt64(record.size), to: &out)
             let payload = payloadBytes(record)

@@ -27,6 +27,13 @@ struct ContentTests {
         #expect(ObjectID(hex: "xyz") == nil)
         #expect(ObjectID(hex: String(hex.dropLast()) + "g") == nil)
         #expect(ObjectID(bytes: [1, 2, 3]) == nil)
+        let low = try #require(ObjectID(hex: "00" + String(repeating: "ff", count: 19)))
+        let high = try #require(ObjectID(hex: "01" + String(repeating: "00", count: 19)))
+        let lastByte = try #require(ObjectID(hex: String(repeating: "00", count: 19) + "01"))
+        #expect(low < high)
+        #expect(!(high < low))
+        #expect(try #require(ObjectID(hex: String(repeating: "00", count: 20))) < lastByte)
+        #expect([high, lastByte, low].sorted() == [lastByte, low, high])
         #expect(try ObjectID.hashBlob([]) == oid, "the empty blob's id")
     }
 
@@ -210,7 +217,7 @@ struct ContentTests {
         try fixture.symlink("escape", to: outside + "/secret.txt")
         try fixture.symlink("escape-dir", to: outside)
         try fixture.symlink("inner", to: "inside.txt")
-        let tree = WorkingTree(root: fixture.path)
+        let tree = try #require(try Repository.open(at: fixture.path).workingTree)
 
         #expect(tree.read("inside.txt") == .file(Array("inside\n".utf8)))
         #expect(tree.read("dir/file.txt") == .file(Array("x\n".utf8)))

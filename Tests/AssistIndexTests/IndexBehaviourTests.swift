@@ -289,6 +289,22 @@ struct IndexBehaviourTests {
         #expect(blocked.result(for: "b.swift")?.text == "let b = 1\n", "the index works without its file")
     }
 
+    @Test("the same records always give the same cache file")
+    func deterministicFile() throws {
+        var files: [String: String] = [:]
+        for number in 0..<50 { files["f\(number).swift"] = "let v = \(number)\n" }
+        let fixture = try FixtureRepository.make(files: files)
+        defer { fixture.remove() }
+        let first = try RepositoryIndex(at: fixture.path, analyzer: LineCountAnalyzer(), options: IndexOptions(workers: 4))
+        try first.refresh()
+        let cachePath = try #require(first.cachePath)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: cachePath))
+        try FileManager.default.removeItem(atPath: cachePath)
+        let second = try RepositoryIndex(at: fixture.path, analyzer: LineCountAnalyzer(), options: IndexOptions(workers: 2))
+        try second.refresh()
+        #expect(try Data(contentsOf: URL(fileURLWithPath: cachePath)) == bytes)
+    }
+
     @Test("the cache keeps only blobs still in use")
     func pruning() throws {
         let fixture = try FixtureRepository.make(files: ["a.swift": "let a = 1\n"])
