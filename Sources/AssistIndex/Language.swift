@@ -1,7 +1,51 @@
 /// The language of a file, from its extension or, for files without a known one, its `#!` line.
 public enum Language: String, Hashable, Sendable, Codable, CaseIterable {
-    case swift, c, cpp, objectiveC = "objective-c", python, shell, javascript, typescript, ruby, go, rust
-    case java, kotlin, json, yaml, toml, markdown, html, css, xml, cmake, make, text
+    /// Swift (`.swift`, `.swiftinterface`, `#!/usr/bin/swift`).
+    case swift
+    /// C (`.c`, `.h`).
+    case c
+    /// C++ (`.cpp`, `.cc`, `.hpp`, …).
+    case cpp
+    /// Objective-C (`.m`, `.mm`).
+    case objectiveC = "objective-c"
+    /// Python (`.py`, `#!…python3`).
+    case python
+    /// Shell scripts (`.sh`, `#!/bin/bash`, `Dockerfile`).
+    case shell
+    /// JavaScript (`.js`, `.mjs`, `#!…node`).
+    case javascript
+    /// TypeScript (`.ts`, `.tsx`).
+    case typescript
+    /// Ruby (`.rb`).
+    case ruby
+    /// Go (`.go`).
+    case go
+    /// Rust (`.rs`).
+    case rust
+    /// Java (`.java`).
+    case java
+    /// Kotlin (`.kt`, `.kts`).
+    case kotlin
+    /// JSON (`.json`).
+    case json
+    /// YAML (`.yml`, `.yaml`).
+    case yaml
+    /// TOML (`.toml`).
+    case toml
+    /// Markdown (`.md`, `.docc`).
+    case markdown
+    /// HTML (`.html`).
+    case html
+    /// CSS (`.css`).
+    case css
+    /// XML and property lists (`.xml`, `.plist`).
+    case xml
+    /// CMake (`CMakeLists.txt`, `.cmake`).
+    case cmake
+    /// Make (`Makefile`, `.mk`).
+    case make
+    /// Plain text (`.txt`).
+    case text
     /// No extension or `#!` line that this table knows.
     case unknown
 
