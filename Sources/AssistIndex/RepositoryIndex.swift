@@ -445,6 +445,8 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             let repository = worker == 0 ? shared : ((try? Repository.open(at: gitDirectory, searchParents: false)) ?? shared)
             let encoder = JSONEncoder()
+            // Object keys in a fixed order, so the same result always encodes to the same bytes.
+            encoder.outputFormatting = .sortedKeys
             var records: [(ObjectID, BlobRecord)] = []
             var analyses = 0
             while true {
