@@ -113,3 +113,24 @@ extension Repository {
         workingDirectory.map(WorkingTree.init(root:))
     }
 }
+
+extension Repository {
+    /// The checksum git stores in the last 20 bytes of the staging area's file (`<git dir>/index`),
+    /// read without parsing the file: equal checksums mean an unchanged staging area.
+    ///
+    /// - Returns: The checksum, or `nil` when there is no index file, it is too short, or the
+    ///   checksum is all zeros (`index.skipHash`), in which case nothing can be concluded.
+    public func indexFileChecksum() -> ObjectID? {
+        let descriptor = Glibc.open(gitDirectory + "/index", O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_size >= 32 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: ObjectID.byteCount)
+        let count = bytes.withUnsafeMutableBytes { buffer in
+            pread(descriptor, buffer.baseAddress, buffer.count, off_t(info.st_size) - off_t(ObjectID.byteCount))
+        }
+        guard count == ObjectID.byteCount, bytes.contains(where: { $0 != 0 }) else { return nil }
+        return ObjectID(bytes: bytes)
+    }
+}

@@ -53,6 +53,11 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
         var result: Analyzer.Result
     }
 
+    private struct StagedEntries: Sendable {
+        var checksum: ObjectID
+        var entries: [IndexEntry]
+    }
+
     private struct State: Sendable {
         var cache = ResultCache()
         var cacheLoaded = false
@@ -60,6 +65,8 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
         var positions: [String: Int] = [:]
         var overlays: [String: Overlay] = [:]
         var figures = IndexFigures()
+        /// The staging area read by the last refresh, with the index file's checksum.
+        var staged: StagedEntries?
         /// Whether the records differ from the cache file.
         var cacheDirty = false
         var cacheFileBytes = 0
@@ -190,7 +197,7 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
                 figures.cacheLoad = state.figures.cacheLoad
             }
 
-            var listed = try listFiles(figures: &figures)
+            var listed = try listFiles(figures: &figures, reuse: &state.staged)
             let hashed = hashWorkingTree(&listed, figures: &figures)
             if analyzeMissing(files: listed, hashed: hashed, cache: &state.cache, figures: &figures) {
                 state.cacheDirty = true
@@ -247,7 +254,7 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
     }
 
     /// Lists files from the staging area and status (or `HEAD`'s tree when bare).
-    private func listFiles(figures: inout IndexFigures) throws(GitError) -> [Listed] {
+    private func listFiles(figures: inout IndexFigures, reuse: inout StagedEntries?) throws(GitError) -> [Listed] {
         var start = ContinuousClock.now
         if workingTree == nil {
             let tree = try repository.headTree()
@@ -258,7 +265,7 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
                     language: .unknown, skipReason: nil), needsHash: false)
             }
         }
-        let entries = try repository.indexEntries()
+        let entries = try stagedEntries(reuse: &reuse)
         figures.timings[.listFiles] = seconds(since: start)
         start = ContinuousClock.now
         let status = try repository.status()
@@ -338,6 +345,18 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
             listed.sort { $0.file.path.utf8.lexicographicallyPrecedes($1.file.path.utf8) }
         }
         return listed
+    }
+
+    /// The staging area's entries, reused from the last refresh when the index file's checksum
+    /// has not changed (the same bytes), read again otherwise.
+    private func stagedEntries(reuse: inout StagedEntries?) throws(GitError) -> [IndexEntry] {
+        let checksum = repository.indexFileChecksum()
+        if let checksum, let reuse, reuse.checksum == checksum {
+            return reuse.entries
+        }
+        let entries = try repository.indexEntries()
+        reuse = checksum.map { StagedEntries(checksum: $0, entries: entries) }
+        return entries
     }
 
     /// Reads and hashes the working-tree files that need it; returns their bytes by blob id.

@@ -127,6 +127,24 @@ struct ContentTests {
         #expect(entries.first { $0.path == "a.txt" }?.fileSize == 2, "the stat cache records the staged file's size")
     }
 
+    @Test("the index file's checksum is its last 20 bytes, and changes when the staging area does")
+    func indexChecksum() throws {
+        let fixture = try FixtureRepository.make(files: ["a.txt": "a\n"])
+        defer { fixture.remove() }
+        let repository = try Repository.open(at: fixture.path)
+        let first = try #require(repository.indexFileChecksum())
+        let file = try Data(contentsOf: URL(fileURLWithPath: fixture.path + "/.git/index"))
+        #expect(first.bytes == Array(file.suffix(20)))
+        #expect(repository.indexFileChecksum() == first)
+        try fixture.write("b.txt", "b\n")
+        try fixture.git("add", "b.txt")
+        #expect(repository.indexFileChecksum() != first)
+
+        let empty = try FixtureRepository.make(commit: false)
+        defer { empty.remove() }
+        #expect(try Repository.open(at: empty.path).indexFileChecksum() == nil, "no index file yet")
+    }
+
     @Test("a merge conflict shows stages 1, 2 and 3 in the index and a conflicted status")
     func conflictStages() throws {
         let fixture = try FixtureRepository.make(files: ["c.txt": "base\n"])
