@@ -199,15 +199,20 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
 
             var listed = try listFiles(figures: &figures, reuse: &state.staged)
             let hashed = hashWorkingTree(&listed, figures: &figures)
-            if analyzeMissing(files: listed, hashed: hashed, cache: &state.cache, figures: &figures) {
+            let (changed, used) = analyzeMissing(files: listed, hashed: hashed, cache: &state.cache, figures: &figures)
+            if changed {
                 state.cacheDirty = true
             }
             let files = finish(listed, cache: state.cache, figures: &figures)
 
-            let referenced = Set(files.compactMap(\.blob))
-            if state.cache.records.keys.contains(where: { !referenced.contains($0) }) {
-                state.cache.records = state.cache.records.filter { referenced.contains($0.key) }
-                state.cacheDirty = true
+            // Drop records of blobs no file uses any more. `used` holds every blob with a record
+            // that a file uses (plus any whose read failed), so equal counts mean nothing to drop.
+            if state.cache.records.count != used.count {
+                let kept = state.cache.records.filter { used.contains($0.key) }
+                if kept.count != state.cache.records.count {
+                    state.cache.records = kept
+                    state.cacheDirty = true
+                }
             }
             if let cachePath, state.cacheDirty {
                 let start = ContinuousClock.now
@@ -281,16 +286,20 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
 
         var listed: [Listed] = []
         listed.reserveCapacity(entries.count + status.count)
-        var seen = Set<String>()
-        seen.reserveCapacity(entries.count)
+        // Status paths that are also index entries; the others are appended after the loop.
+        var matched = Set<String>()
+        var previousPath: String?
         for entry in entries {
-            if !seen.insert(entry.path).inserted { continue }  // conflict stages: one file
+            // Conflict stages of one path are adjacent (the index is sorted): one file.
+            if entry.path == previousPath { continue }
+            previousPath = entry.path
             if movedAway.contains(entry.path) { continue }
             var file = IndexedFile(
                 path: entry.path, state: .unmodified, mode: entry.mode, blob: entry.oid,
                 size: entry.mode == .gitlink ? nil : entry.fileSize, language: .unknown, skipReason: nil)
             var needsHash = false
             if let change = byPath[entry.path] {
+                matched.insert(entry.path)
                 file.originalPath = change.originalPath
                 if change.isConflicted || entry.stage != 0 {
                     file.state = .conflicted
@@ -318,7 +327,7 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
             listed.append(Listed(file: file, needsHash: needsHash && file.mode != .gitlink))
         }
         var appended = false
-        for entry in status where !seen.contains(entry.path) {
+        for entry in status where !matched.contains(entry.path) {
             appended = true
             if entry.path.hasSuffix("/") {
                 // An untracked nested repository: listed like a submodule, never entered.
@@ -407,11 +416,11 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
     }
 
     /// Reads and analyses every blob without a usable record, in parallel; merges the records.
-    /// - Returns: Whether any record was added or replaced.
+    /// - Returns: Whether any record was added or replaced, and the blobs of analysable files.
     private func analyzeMissing(
         files listed: [Listed], hashed: [ObjectID: [UInt8]], cache: inout ResultCache,
         figures: inout IndexFigures
-    ) -> Bool {
+    ) -> (changed: Bool, used: Set<ObjectID>) {
         let start = ContinuousClock.now
         var jobs: [Job] = []
         var planned = Set<ObjectID>()
@@ -438,9 +447,10 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
         }
         figures.cacheHits = hits.subtracting(planned).count
         figures.cacheMisses = planned.count
+        hits.formUnion(planned)
         guard !jobs.isEmpty else {
             figures.timings[.analyze] = seconds(since: start)
-            return false
+            return (false, hits)
         }
 
         let produced = runJobs(jobs)
@@ -449,7 +459,7 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
             cache.records[blob] = record
         }
         figures.timings[.analyze] = seconds(since: start)
-        return true
+        return (true, hits)
     }
 
     /// Runs jobs on worker threads; each opens its own repository handle for blob reads.
