@@ -20,6 +20,9 @@ let package = Package(
         ),
         .target(name: "AssistGit", dependencies: ["CLibGit2"]),
 
+        // The repository index: file set, content-addressed analysis results, persistence.
+        .target(name: "AssistIndex", dependencies: ["AssistGit", "AssistCore"]),
+
         // Pure values and algorithms: configuration, documents. No IO.
         .target(name: "AssistCore"),
 
@@ -56,6 +59,13 @@ let package = Package(
             path: "Benchmarks/assist-bench"
         ),
 
+        // Index benchmark (run with scripts/bench-index): generated repository, swift-syntax, bare clone.
+        .executableTarget(
+            name: "assist-index-bench",
+            dependencies: ["AssistIndex", "AssistGit"],
+            path: "Benchmarks/assist-index-bench"
+        ),
+
         // Test helpers as a normal library: a JSON-RPC test client, fixture repositories.
         .target(
             name: "AssistTestSupport",
@@ -63,6 +73,7 @@ let package = Package(
         ),
 
         .testTarget(name: "AssistGitTests", dependencies: ["AssistGit", "AssistTestSupport"]),
+        .testTarget(name: "AssistIndexTests", dependencies: ["AssistIndex", "AssistGit", "AssistTestSupport"]),
         .testTarget(name: "AssistCoreTests", dependencies: ["AssistCore"]),
         .testTarget(name: "AssistJSONRPCTests", dependencies: ["AssistJSONRPC", "AssistProtocol"]),
         .testTarget(

@@ -127,7 +127,7 @@ public final class Repository: @unchecked Sendable {
     // MARK: - Private
 
     /// Runs `body` with the handle while holding the lock; the only way to reach the pointer.
-    private func withHandle<T: Sendable, E: Error>(
+    func withHandle<T: Sendable, E: Error>(
         _ body: (OpaquePointer) throws(E) -> T
     ) throws(E) -> T {
         try handle.withLock { (pointer: inout sending OpaquePointer) throws(E) -> sending T in
@@ -162,7 +162,7 @@ public final class Repository: @unchecked Sendable {
     }
 
     /// Formats an object id as 40 lowercase hexadecimal digits.
-    private static func hex(_ oid: UnsafePointer<git_oid>) throws(GitError) -> String {
+    static func hex(_ oid: UnsafePointer<git_oid>) throws(GitError) -> String {
         let length = Int(GIT_OID_HEXSZ)
         var buffer = [CChar](repeating: 0, count: length + 1)
         try check(git_oid_fmt(&buffer, oid), "git_oid_fmt")
@@ -170,7 +170,7 @@ public final class Repository: @unchecked Sendable {
     }
 
     /// Drops one trailing `/` (libgit2 ends folder paths with one), keeping `/` itself.
-    private static func trimmingTrailingSlash(_ path: String) -> String {
+    static func trimmingTrailingSlash(_ path: String) -> String {
         guard path.count > 1, path.hasSuffix("/") else { return path }
         return String(path.dropLast())
     }

@@ -1,0 +1,322 @@
+import AssistGit
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What the index knows about one blob: facts about its content and, when it was analysed, the
+/// analyser's result in encoded form.
+struct BlobRecord: Sendable {
+    /// Where the encoded result lives.
+    enum Payload: Sendable {
+        /// Not analysed (binary, too large, or no file of an accepted language had this content).
+        case none
+        /// A range of the loaded cache file's bytes (``ResultCache/base``).
+        case loaded(Range<Int>)
+        /// Bytes encoded in this process.
+        case owned([UInt8])
+    }
+
+    /// The blob's size in bytes.
+    var size: Int
+    /// Whether a NUL byte occurs in the first 8 KiB.
+    var isBinary: Bool
+    /// The language of the `#!` line, if any.
+    var shebang: Language?
+    /// The encoded result.
+    var payload: Payload
+
+    var hasPayload: Bool {
+        if case .none = payload { return false }
+        return true
+    }
+}
+
+/// Why a cache file was not used.
+public enum CacheLoadOutcome: Hashable, Sendable, CustomStringConvertible {
+    /// Persistence is off.
+    case disabled
+    /// There was no cache file: a cold start.
+    case missing
+    /// The file was read and trusted.
+    case loaded(entries: Int)
+    /// The file was unusable and is being rebuilt, with the reason (bad magic, foreign version,
+    /// another analyser, truncated, checksum mismatch, unreadable).
+    case rebuilt(reason: String)
+
+    /// A short phrase for people.
+    public var description: String {
+        switch self {
+        case .disabled: "persistence disabled"
+        case .missing: "no cache file (cold start)"
+        case .loaded(let entries): "loaded \(entries) cached blobs"
+        case .rebuilt(let reason): "cache rebuilt: \(reason)"
+        }
+    }
+}
+
+/// The in-memory table blob id → record, and its on-disk form.
+///
+/// The file is one compact binary table, little-endian:
+///
+/// ```
+/// "ASSISTIX"                      8 bytes magic
+/// format version                  UInt32 (ResultCache.formatVersion)
+/// analyser name                   UInt16 length + UTF-8 bytes
+/// analyser version                Int64
+/// entry count                     UInt32
+/// entries, each:
+///   blob id                       20 bytes
+///   size                          UInt64
+///   flags                         UInt8 (bit 0 binary, bit 1 has payload)
+///   shebang language              UInt8 length + UTF-8 raw value (0 = none)
+///   payload                       UInt32 length + bytes (the analyser's JSON), when bit 1 is set
+/// checksum                        UInt64 FNV-1a of every byte before it
+/// ```
+///
+/// Loading does not decode results: each record keeps a range into the file's bytes, and a
+/// result is decoded only when it is asked for. So a warm start of 100,000 files costs one read,
+/// one checksum pass and 100,000 dictionary insertions.
+struct ResultCache: Sendable {
+    /// The version of the layout above; bump it whenever the layout changes.
+    static let formatVersion: UInt32 = 1
+    static let magic: [UInt8] = Array("ASSISTIX".utf8)
+
+    /// The loaded file's bytes, which ``BlobRecord/Payload/loaded(_:)`` ranges point into.
+    var base: [UInt8] = []
+    var records: [ObjectID: BlobRecord] = [:]
+
+    /// The encoded result bytes of a record.
+    func payloadBytes(_ record: BlobRecord) -> ArraySlice<UInt8>? {
+        switch record.payload {
+        case .none: nil
+        case .loaded(let range): base[range]
+        case .owned(let bytes): bytes[...]
+        }
+    }
+
+    // MARK: - Reading
+
+    /// Parses a cache file's bytes, trusting nothing.
+    ///
+    /// - Returns: The cache, or the reason it cannot be used.
+    static func parse(_ bytes: [UInt8], analyzerName: String, analyzerVersion: Int) -> Result<ResultCache, CacheError> {
+        var reader = ByteReader(bytes: bytes)
+        guard bytes.count >= magic.count + 8, Array(bytes.prefix(magic.count)) == magic else {
+            return .failure(CacheError("not an assist index cache (bad magic)"))
+        }
+        reader.offset = magic.count
+        guard bytes.count >= magic.count + 4 + 8 else { return .failure(CacheError("truncated header")) }
+        let checksumOffset = bytes.count - 8
+        let stored = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: checksumOffset, as: UInt64.self) }
+        do {
+            let version = try reader.u32()
+            guard version == formatVersion else {
+                throw CacheError("format version \(version), this build reads \(formatVersion)")
+            }
+            let nameLength = Int(try reader.u16())
+            let name = String(decoding: try reader.bytes(nameLength), as: UTF8.self)
+            let analyzer = Int(try reader.u64())
+            guard name == analyzerName, analyzer == analyzerVersion else {
+                throw CacheError("made by analyser \(name) v\(analyzer), expected \(analyzerName) v\(analyzerVersion)")
+            }
+            guard fnv1a(bytes, count: checksumOffset) == UInt64(littleEndian: stored) else {
+                throw CacheError("checksum mismatch (corrupt or truncated)")
+            }
+            reader.limit = checksumOffset
+            let count = Int(try reader.u32())
+            guard count <= checksumOffset / 31 else { throw CacheError("entry count \(count) exceeds the file") }
+            var records: [ObjectID: BlobRecord] = [:]
+            records.reserveCapacity(count)
+            for _ in 0..<count {
+                guard let oid = ObjectID(bytes: try reader.bytes(ObjectID.byteCount)) else {
+                    throw CacheError("bad blob id")
+                }
+                let size = try reader.u64()
+                let flags = try reader.u8()
+                let languageLength = Int(try reader.u8())
+                var shebang: Language?
+                if languageLength > 0 {
+                    let raw = String(decoding: try reader.bytes(languageLength), as: UTF8.self)
+                    shebang = Language(rawValue: raw) ?? .unknown
+                }
+                var payload = BlobRecord.Payload.none
+                if flags & 2 != 0 {
+                    let length = Int(try reader.u32())
+                    let start = reader.offset
+                    _ = try reader.bytes(length)
+                    payload = .loaded(start..<start + length)
+                }
+                guard size <= UInt64(Int.max) else { throw CacheError("bad size") }
+                records[oid] = BlobRecord(size: Int(size), isBinary: flags & 1 != 0, shebang: shebang, payload: payload)
+            }
+            guard reader.offset == checksumOffset else { throw CacheError("trailing bytes after the entries") }
+            return .success(ResultCache(base: bytes, records: records))
+        } catch let error as CacheError {
+            return .failure(error)
+        } catch {
+            return .failure(CacheError("\(error)"))
+        }
+    }
+
+    // MARK: - Writing
+
+    /// Encodes every record in the layout above.
+    func serialized(analyzerName: String, analyzerVersion: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(base.count + records.count * 48 + 64)
+        out.append(contentsOf: Self.magic)
+        append(Self.formatVersion, to: &out)
+        let name = Array(analyzerName.utf8.prefix(Int(UInt16.max)))
+        append(UInt16(name.count), to: &out)
+        out.append(contentsOf: name)
+        append(UInt64(bitPattern: Int64(analyzerVersion)), to: &out)
+        append(UInt32(records.count), to: &out)
+        // Sorted by id, so the same records always give the same file.
+        for (oid, record) in records.sorted(by: { $0.key < $1.key }) {
+            out.append(contentsOf: oid.bytes)
+            append(UInt64(record.size), to: &out)
+            let payload = payloadBytes(record)
+            out.append((record.isBinary ? 1 : 0) | (payload != nil ? 2 : 0))
+            let language = Array((record.shebang?.rawValue ?? "").utf8.prefix(255))
+            out.append(UInt8(language.count))
+            out.append(contentsOf: language)
+            if let payload {
+                append(UInt32(payload.count), to: &out)
+                out.append(contentsOf: payload)
+            }
+        }
+        append(fnv1a(out, count: out.count), to: &out)
+        return out
+    }
+
+    private func append<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
+    }
+}
+
+/// Why a cache file could not be used, or could not be written.
+struct CacheError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// FNV-1a, 64 bits, over the first `count` bytes.
+func fnv1a(_ bytes: [UInt8], count: Int) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    bytes.withUnsafeBufferPointer { buffer in
+        for index in 0..<count {
+            hash = (hash ^ UInt64(buffer[index])) &* 0x0000_0100_0000_01b3
+        }
+    }
+    return hash
+}
+
+/// A bounds-checked little-endian reader.
+private struct ByteReader {
+    let bytes: [UInt8]
+    var offset = 0
+    var limit: Int
+
+    init(bytes: [UInt8]) {
+        self.bytes = bytes
+        self.limit = bytes.count
+    }
+
+    mutating func bytes(_ count: Int) throws(CacheError) -> ArraySlice<UInt8> {
+        guard count >= 0, offset + count <= limit else { throw CacheError("truncated at byte \(offset)") }
+        defer { offset += count }
+        return bytes[offset..<offset + count]
+    }
+
+    mutating func integer<T: FixedWidthInteger>(_: T.Type) throws(CacheError) -> T {
+        let size = MemoryLayout<T>.size
+        guard offset + size <= limit else { throw CacheError("truncated at byte \(offset)") }
+        let value = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: T.self) }
+        offset += size
+        return T(littleEndian: value)
+    }
+
+    mutating func u8() throws(CacheError) -> UInt8 { try integer(UInt8.self) }
+    mutating func u16() throws(CacheError) -> UInt16 { try integer(UInt16.self) }
+    mutating func u32() throws(CacheError) -> UInt32 { try integer(UInt32.self) }
+    mutating func u64() throws(CacheError) -> UInt64 { try integer(UInt64.self) }
+}
+
+/// Reading and atomically replacing whole files, with POSIX calls.
+enum FileIO {
+    /// Reads a whole file; `nil` when it does not exist.
+    static func read(_ path: String) throws(CacheError) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        if descriptor < 0 {
+            if errno == ENOENT { return nil }
+            throw CacheError("cannot open \(path) (errno \(errno))")
+        }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw CacheError("cannot stat \(path) (errno \(errno))") }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var filled = 0
+        while filled < bytes.count {
+            let count = bytes.withUnsafeMutableBytes { buffer in
+                Glibc.read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
+            }
+            if count < 0, errno == EINTR { continue }
+            if count < 0 { throw CacheError("cannot read \(path) (errno \(errno))") }
+            if count == 0 { break }
+            filled += count
+        }
+        bytes.removeSubrange(filled...)
+        return bytes
+    }
+
+    /// Writes a file atomically: a temporary file in the same folder, then renamed over the
+    /// destination, so a reader sees the old file or the new one, never a mix. On any failure the
+    /// temporary file is removed and the old file is intact.
+    ///
+    /// There is no `fsync`: it cost more than the whole one-file refresh, and the file is a cache
+    /// whose checksum catches what a power loss could leave behind (it is then rebuilt).
+    static func writeAtomically(_ bytes: [UInt8], to path: String) throws(CacheError) {
+        let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+        if !directory.isEmpty {
+            try makeDirectories(directory)
+        }
+        let temporary = "\(path).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw CacheError("cannot create \(temporary) (errno \(errno))") }
+        var written = 0
+        var failure: CacheError?
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { buffer in
+                write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+            }
+            if count < 0, errno == EINTR { continue }
+            if count <= 0 {
+                failure = CacheError("cannot write \(temporary) (errno \(errno))")
+                break
+            }
+            written += count
+        }
+        close(descriptor)
+        if failure == nil, rename(temporary, path) != 0 {
+            failure = CacheError("cannot rename \(temporary) to \(path) (errno \(errno))")
+        }
+        if let failure {
+            unlink(temporary)
+            throw failure
+        }
+    }
+
+    /// Creates a folder and its parents, succeeding when it exists.
+    static func makeDirectories(_ path: String) throws(CacheError) {
+        var current = ""
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            current += "/" + part
+            if mkdir(current, 0o755) != 0, errno != EEXIST {
+                throw CacheError("cannot create folder \(current) (errno \(errno))")
+            }
+        }
+    }
+}
