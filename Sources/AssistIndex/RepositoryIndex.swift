@@ -176,11 +176,14 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
     /// id has no record yet — in parallel on ``IndexOptions/workers`` threads. When records were
     /// added or dropped, the cache file is rewritten atomically.
     ///
+    /// - Parameter progress: Called from worker threads as blobs are analysed, with the number
+    ///   done and the number to do (at most about a hundred calls per run); not called when nothing
+    ///   needs analysing.
     /// - Returns: The figures of this run.
     /// - Throws: ``GitError`` when the repository cannot be read. A cache file that cannot be read
     ///   or written is never an error: it is rebuilt, and ``IndexFigures/cacheLoad`` says why.
     @discardableResult
-    public func refresh() throws(GitError) -> IndexFigures {
+    public func refresh(progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) throws(GitError) -> IndexFigures {
         try state.withLock { (state) throws(GitError) -> IndexFigures in
             var figures = IndexFigures()
             if !state.cacheLoaded {
@@ -199,7 +202,8 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
 
             var listed = try listFiles(figures: &figures, reuse: &state.staged)
             let hashed = hashWorkingTree(&listed, figures: &figures)
-            let (changed, used) = analyzeMissing(files: listed, hashed: hashed, cache: &state.cache, figures: &figures)
+            let (changed, used) = analyzeMissing(
+                files: listed, hashed: hashed, cache: &state.cache, figures: &figures, progress: progress)
             if changed {
                 state.cacheDirty = true
             }
@@ -419,7 +423,7 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
     /// - Returns: Whether any record was added or replaced, and the blobs of analysable files.
     private func analyzeMissing(
         files listed: [Listed], hashed: [ObjectID: [UInt8]], cache: inout ResultCache,
-        figures: inout IndexFigures
+        figures: inout IndexFigures, progress: (@Sendable (Int, Int) -> Void)?
     ) -> (changed: Bool, used: Set<ObjectID>) {
         let start = ContinuousClock.now
         var jobs: [Job] = []
@@ -453,7 +457,7 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
             return (false, hits)
         }
 
-        let produced = runJobs(jobs)
+        let produced = runJobs(jobs, progress: progress)
         figures.analyses = produced.analyses
         for (blob, record) in produced.records {
             cache.records[blob] = record
@@ -463,9 +467,11 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
     }
 
     /// Runs jobs on worker threads; each opens its own repository handle for blob reads.
-    private func runJobs(_ jobs: [Job]) -> (records: [(ObjectID, BlobRecord)], analyses: Int) {
+    private func runJobs(_ jobs: [Job], progress: (@Sendable (Int, Int) -> Void)?) -> (records: [(ObjectID, BlobRecord)], analyses: Int) {
         let workers = min(options.workers, max(1, jobs.count / 16 + 1))
         let next = Atomic<Int>(0)
+        let done = Atomic<Int>(0)
+        let step = max(1, jobs.count / 100)
         let collected = Mutex<(records: [(ObjectID, BlobRecord)], analyses: Int)>(([], 0))
         let analyzer = self.analyzer
         let maxFileSize = options.maxFileSize
@@ -481,6 +487,10 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
             while true {
                 let position = next.add(1, ordering: .relaxed).oldValue
                 guard position < jobs.count else { break }
+                defer {
+                    let finished = done.add(1, ordering: .relaxed).newValue
+                    if let progress, finished % step == 0 || finished == jobs.count { progress(finished, jobs.count) }
+                }
                 let job = jobs[position]
                 let bytes: [UInt8]
                 if let known = job.bytes {

@@ -111,6 +111,23 @@ struct IndexBehaviourTests {
         #expect(warmFigures.cacheMisses == 0)
     }
 
+    @Test("refresh reports analysis progress up to the total, and nothing when all is cached")
+    func progress() throws {
+        let files = Dictionary(uniqueKeysWithValues: (0..<250).map { ("Sources/f\($0).swift", "let v\($0) = \($0)\n") })
+        let fixture = try FixtureRepository.make(files: files)
+        defer { fixture.remove() }
+        let index = try RepositoryIndex(at: fixture.path, analyzer: CountingAnalyzer())
+        let seen = Locked<[(done: Int, total: Int)]>([])
+        try index.refresh { done, total in seen.withLock { $0.append((done, total)) } }
+        let calls = seen.withLock { $0 }
+        #expect(!calls.isEmpty && calls.count <= 260)
+        #expect(calls.allSatisfy { $0.total == 250 && $0.done <= 250 })
+        #expect(calls.contains { $0.done == 250 })
+        let again = Locked(0)
+        try index.refresh { _, _ in again.withLock { $0 += 1 } }
+        #expect(again.withLock { $0 } == 0)
+    }
+
     @Test("language table: extensions and #! lines")
     func languages() {
         #expect(Language.forPath("a/b.swift") == .swift)
