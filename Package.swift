@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
     ],
     targets: [
         // libgit2 from the system (Debian: libgit2-dev). Only AssistGit imports it.
@@ -22,6 +23,15 @@ let package = Package(
 
         // Pure values and algorithms: configuration, documents. No IO.
         .target(name: "AssistCore"),
+
+        // Swift source analysis with swift-syntax: declarations, references, positions. Pure, no IO.
+        .target(
+            name: "AssistSwift",
+            dependencies: [
+                .product(name: "SwiftSyntax", package: "swift-syntax"),
+                .product(name: "SwiftParser", package: "swift-syntax"),
+            ]
+        ),
 
         // Wire types: JSON values, one struct per method, error codes, the registry.
         .target(name: "AssistProtocol"),
@@ -64,6 +74,7 @@ let package = Package(
 
         .testTarget(name: "AssistGitTests", dependencies: ["AssistGit", "AssistTestSupport"]),
         .testTarget(name: "AssistCoreTests", dependencies: ["AssistCore"]),
+        .testTarget(name: "AssistSwiftTests", dependencies: ["AssistSwift"]),
         .testTarget(name: "AssistJSONRPCTests", dependencies: ["AssistJSONRPC", "AssistProtocol"]),
         .testTarget(
             name: "AssistServerTests",
