@@ -66,6 +66,13 @@ let package = Package(
             path: "Benchmarks/assist-bench"
         ),
 
+        // Analyses every .swift file under a directory: AssistSwift's throughput (release build).
+        .executableTarget(
+            name: "assist-swift-perf",
+            dependencies: ["AssistSwift"],
+            path: "Benchmarks/assist-swift-perf"
+        ),
+
         // Test helpers as a normal library: a JSON-RPC test client, fixture repositories.
         .target(
             name: "AssistTestSupport",
