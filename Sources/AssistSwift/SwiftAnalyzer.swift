@@ -46,19 +46,78 @@ public enum SwiftAnalyzer {
     }
 }
 
-/// The deepest nesting of `[` … `]` in the bytes, counting brackets in comments and strings too.
+/// The deepest nesting of `[` … `]` in the bytes, outside comments and string literals (a rough
+/// scan: string interpolations count as string text, regex literals as code).
 private func squareBracketDepth(_ bytes: [UInt8]) -> Int {
+    let count = bytes.count
     var depth = 0
     var deepest = 0
-    for byte in bytes {
-        if byte == 0x5B {
+    var index = 0
+    while index < count {
+        let byte = bytes[index]
+        switch byte {
+        case 0x5B: // [
             depth += 1
             if depth > deepest { deepest = depth }
-        } else if byte == 0x5D, depth > 0 {
-            depth -= 1
+            index += 1
+        case 0x5D: // ]
+            if depth > 0 { depth -= 1 }
+            index += 1
+        case 0x2F where index + 1 < count && bytes[index + 1] == 0x2F: // line comment
+            while index < count, bytes[index] != 0x0A, bytes[index] != 0x0D { index += 1 }
+        case 0x2F where index + 1 < count && bytes[index + 1] == 0x2A: // block comment, nestable
+            var nesting = 1
+            index += 2
+            while index < count, nesting > 0 {
+                if bytes[index] == 0x2F, index + 1 < count, bytes[index + 1] == 0x2A {
+                    nesting += 1
+                    index += 2
+                } else if bytes[index] == 0x2A, index + 1 < count, bytes[index + 1] == 0x2F {
+                    nesting -= 1
+                    index += 2
+                } else {
+                    index += 1
+                }
+            }
+        case 0x22, 0x23: // " or # (a raw string's opening)
+            var hashes = 0
+            var cursor = index
+            while cursor < count, bytes[cursor] == 0x23 { hashes += 1; cursor += 1 }
+            guard cursor < count, bytes[cursor] == 0x22 else { index = max(cursor, index + 1); continue }
+            let multiline = cursor + 2 < count && bytes[cursor + 1] == 0x22 && bytes[cursor + 2] == 0x22
+            cursor += multiline ? 3 : 1
+            index = skipString(bytes, from: cursor, hashes: hashes, multiline: multiline)
+        default:
+            index += 1
         }
     }
     return deepest
+}
+
+/// The offset just past the string literal whose body starts at `start`.
+private func skipString(_ bytes: [UInt8], from start: Int, hashes: Int, multiline: Bool) -> Int {
+    let count = bytes.count
+    var index = start
+    while index < count {
+        let byte = bytes[index]
+        if byte == 0x5C, hashes == 0 { // backslash escape in a plain string
+            index += 2
+            continue
+        }
+        if !multiline, byte == 0x0A || byte == 0x0D { return index } // unterminated
+        if byte == 0x22 {
+            var cursor = index + 1
+            if multiline {
+                guard cursor + 1 < count, bytes[cursor] == 0x22, bytes[cursor + 1] == 0x22 else { index += 1; continue }
+                cursor += 2
+            }
+            var closing = 0
+            while closing < hashes, cursor < count, bytes[cursor] == 0x23 { closing += 1; cursor += 1 }
+            if closing == hashes { return cursor }
+        }
+        index += 1
+    }
+    return count
 }
 
 /// What the walk knows about an enclosing type or extension.

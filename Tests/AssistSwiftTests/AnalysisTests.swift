@@ -138,6 +138,23 @@ import Testing
         #expect(!parsed.hasSyntaxErrors)
     }
 
+    @Test func bracketsInStringsAndCommentsDoNotCountAsNesting() {
+        let many = String(repeating: "[", count: 40)
+        let source = """
+            let ansi = "\\u{1B}[1m\(many)\\\\"
+            let raw = #"\(many)"\(many)"#
+            let block = \"""
+                \(many)
+                \"""
+            // \(many)
+            /* \(many) /* nested \(many) */ \(many) */
+            let last = [1]
+            """
+        let analysis = SwiftAnalyzer.analyze(source: source)
+        #expect(!analysis.hasSyntaxErrors)
+        #expect(analysis.declarations.map(\.name) == ["ansi", "raw", "block", "last"])
+    }
+
     @Test(arguments: [
         "}}}}", "((((", "func", "struct", "extension", "let = = =", "case x", "@", "/** unterminated",
         "\"unterminated string", "#if X\nfunc f() {\n", "var x: Int { get set", "subscript", "init(",
