@@ -28,21 +28,22 @@ guard arguments.count >= 2 else {
 let root = URL(fileURLWithPath: arguments[1])
 let workers = arguments.count >= 3 ? max(1, Int(arguments[2]) ?? 2) : 2
 
-func readSources(under root: URL) -> [String] {
-    var sources: [String] = []
+func readSources(under root: URL) -> [(path: String, text: String)] {
+    var sources: [(path: String, text: String)] = []
     if let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) {
         for case let url as URL in enumerator where url.pathExtension == "swift" {
             if url.pathComponents.contains(".build") { continue }
             if let data = FileManager.default.contents(atPath: url.path) {
-                sources.append(String(decoding: data, as: UTF8.self))
+                sources.append((url.path, String(decoding: data, as: UTF8.self)))
             }
         }
     }
     // Largest first, so the last file a worker takes is a small one.
-    return sources.sorted { $0.utf8.count > $1.utf8.count }
+    return sources.sorted { $0.text.utf8.count > $1.text.utf8.count }
 }
 
-let sources = readSources(under: root)
+let files = readSources(under: root)
+let sources = files.map(\.text)
 let bytes = sources.reduce(0) { $0 + $1.utf8.count }
 
 struct Totals { var declarations = 0; var references = 0; var errors = 0; var publicAPI = 0; var documented = 0 }
@@ -79,6 +80,13 @@ func run(_ sources: [String], workers: Int) -> (Totals, wall: Double, cpu: Doubl
 }
 
 print("files: \(sources.count), bytes: \(bytes)")
+// Which files did not parse cleanly, and why (first error each).
+for file in files {
+    let analysis = SwiftAnalyzer.analyze(source: file.text)
+    if let error = analysis.syntaxErrors.first {
+        print("  syntax errors in \(file.path): \(analysis.syntaxErrors.count), first at \(error.range.start): \(error.message)")
+    }
+}
 for count in [1, workers] {
     let (totals, wall, cpu) = run(sources, workers: count)
     print("""
