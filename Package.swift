@@ -69,7 +69,7 @@ let package = Package(
         // Analyses every .swift file under a directory: AssistSwift's throughput (release build).
         .executableTarget(
             name: "assist-swift-perf",
-            dependencies: ["AssistSwift"],
+            dependencies: ["AssistSwift", .product(name: "SwiftParser", package: "swift-syntax")],
             path: "Benchmarks/assist-swift-perf"
         ),
 

@@ -6,6 +6,7 @@
 // Files are read before the clock starts: the figure is analysis only (parse + walk).
 import AssistSwift
 import Foundation
+import SwiftParser
 import Synchronization
 
 func cpuSeconds() -> Double {
@@ -79,6 +80,15 @@ func run(_ sources: [String], workers: Int) -> (Totals, wall: Double, cpu: Doubl
     return (totals.withLock { $0 }, wall, cpuSeconds() - cpuStart)
 }
 
+/// The floor: swift-syntax parsing alone, one worker, CPU seconds.
+func parseOnly(_ sources: [String]) -> Double {
+    let cpuStart = cpuSeconds()
+    for source in sources {
+        _ = Parser.parse(source: source)
+    }
+    return cpuSeconds() - cpuStart
+}
+
 print("files: \(sources.count), bytes: \(bytes)")
 // Which files did not parse cleanly, and why (first error each).
 for file in files {
@@ -87,11 +97,14 @@ for file in files {
         print("  syntax errors in \(file.path): \(analysis.syntaxErrors.count), first at \(error.range.start): \(error.message)")
     }
 }
+let floor = parseOnly(sources)
+print("parse only (swift-syntax, baseline): cpu: \(String(format: "%.3f", floor)) s")
 for count in [1, workers] {
     let (totals, wall, cpu) = run(sources, workers: count)
     print("""
         workers: \(count)  wall: \(String(format: "%.3f", wall)) s  cpu: \(String(format: "%.3f", cpu)) s  \
         declarations: \(totals.declarations)  references: \(totals.references)  \
         public API: \(totals.publicAPI) (documented \(totals.documented))  syntax errors: \(totals.errors)
+          analysis cpu / parse-only cpu: \(String(format: "%.2f", cpu / floor))×
         """)
 }
