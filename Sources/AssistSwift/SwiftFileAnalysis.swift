@@ -240,7 +240,7 @@ public struct SwiftDeclaration: Codable, Sendable, Hashable {
 
 /// A syntax error the parser recovered from.
 public struct SwiftSyntaxError: Codable, Sendable, Hashable {
-    /// What is wrong, such as ``expected `}` `` or ``unexpected code `@@` ``.
+    /// What is wrong: "expected `)`", "unexpected code `case x`", "malformed token …".
     public var message: String
     /// Where: the unexpected text, or an empty range where something is missing.
     public var range: SwiftSourceRange
