@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
     ],
     targets: [
         // libgit2 from the system (Debian: libgit2-dev). Only AssistGit imports it.
@@ -25,6 +26,15 @@ let package = Package(
 
         // Pure values and algorithms: configuration, documents. No IO.
         .target(name: "AssistCore"),
+
+        // Swift source analysis with swift-syntax: declarations, references, positions. Pure, no IO.
+        .target(
+            name: "AssistSwift",
+            dependencies: [
+                .product(name: "SwiftSyntax", package: "swift-syntax"),
+                .product(name: "SwiftParser", package: "swift-syntax"),
+            ]
+        ),
 
         // Wire types: JSON values, one struct per method, error codes, the registry.
         .target(name: "AssistProtocol"),
@@ -66,6 +76,13 @@ let package = Package(
             path: "Benchmarks/assist-index-bench"
         ),
 
+        // Analyses every .swift file under a directory: AssistSwift's throughput (release build).
+        .executableTarget(
+            name: "assist-swift-perf",
+            dependencies: ["AssistSwift", .product(name: "SwiftParser", package: "swift-syntax")],
+            path: "Benchmarks/assist-swift-perf"
+        ),
+
         // Test helpers as a normal library: a JSON-RPC test client, fixture repositories.
         .target(
             name: "AssistTestSupport",
@@ -75,6 +92,7 @@ let package = Package(
         .testTarget(name: "AssistGitTests", dependencies: ["AssistGit", "AssistTestSupport"]),
         .testTarget(name: "AssistIndexTests", dependencies: ["AssistIndex", "AssistGit", "AssistTestSupport"]),
         .testTarget(name: "AssistCoreTests", dependencies: ["AssistCore"]),
+        .testTarget(name: "AssistSwiftTests", dependencies: ["AssistSwift"]),
         .testTarget(name: "AssistJSONRPCTests", dependencies: ["AssistJSONRPC", "AssistProtocol"]),
         .testTarget(
             name: "AssistServerTests",
