@@ -240,6 +240,21 @@ private let answerCases: [AnswerCase] = [
         answer: "/// Adds two integers.\n/// - Parameters:\n///   - a: The first integer.\n///   - b: The second integer.\n/// - Returns: The sum of `a` and `b`, or\n/// ad hoc.",
         lines: Array(addLines.dropLast()) + ["/// - Returns: The sum of `a` and `b`, or ad hoc."], absent: [.repeatedComment]),
     AnswerCase(
+        name: "a wrapped line that starts like code is prose", target: reset,
+        answer: "/// Removes every item\n/// if the list is not locked, and\n/// for each item calls its handler.",
+        lines: ["    /// Removes every item if the list is not locked, and for each item calls its handler."]),
+    AnswerCase(
+        name: "a summary starting with Returns is a summary", target: add,
+        answer: "/// Returns the sum of two integers.\n/// - Parameter a: The first integer.\n/// - Parameter b - The second integer.\n/// - Returns: The sum.",
+        lines: [
+            "/// Returns the sum of two integers.", "///", "/// - Parameters:", "///   - a: The first integer.",
+            "///   - b: The second integer.", "/// - Returns: The sum.",
+        ]),
+    AnswerCase(
+        name: "echoed property declaration inside the comment", target: count,
+        answer: "/// var count: Int\n/// The number of items.", lines: ["/// The number of items."],
+        diagnostics: [.droppedCode("var count: Int")]),
+    AnswerCase(
         name: "callouts stay in the discussion", target: reset,
         answer: "/// Removes every item.\n/// - Note: The capacity is kept.\n/// - Important: Not thread-safe.",
         lines: ["    /// Removes every item.", "    ///", "    /// - Note: The capacity is kept.", "    ///", "    /// - Important: Not thread-safe."],

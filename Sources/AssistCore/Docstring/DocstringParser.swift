@@ -210,6 +210,42 @@ public enum DocstringParser {
         return codeStarts.contains { trimmed.hasPrefix($0) }
     }
 
+    private static let modifiers: Set<String> = [
+        "public", "private", "internal", "fileprivate", "open", "package", "static", "class", "final", "override",
+        "mutating", "nonmutating", "convenience", "required", "nonisolated", "indirect", "lazy", "weak", "dynamic",
+    ]
+    private static let declarationKeywords: Set<String> = [
+        "func", "init", "init?", "init!", "deinit", "subscript", "var", "let", "struct", "class", "enum", "actor",
+        "protocol", "extension", "typealias", "case", "associatedtype", "macro",
+    ]
+
+    /// Whether a line inside the comment is a Swift declaration (an echoed signature) or a lone brace,
+    /// strictly enough that wrapped prose such as "if it exists." is not mistaken for code.
+    static func looksLikeDeclaration(_ line: String) -> Bool {
+        let trimmed = line.trimmingWhitespace()
+        if trimmed == "{" || trimmed == "}" || trimmed.hasSuffix(") {") || trimmed.hasSuffix("> {") { return true }
+        var words = trimmed.split(separator: " ")[...]
+        while let first = words.first, first.hasPrefix("@") || modifiers.contains(String(first)) {
+            words = words.dropFirst()
+        }
+        guard let first = words.first else { return false }
+        let keyword = String(first.prefix { $0 != "(" && $0 != "<" })
+        guard declarationKeywords.contains(keyword) else { return false }
+        switch keyword {
+        case "var", "let", "case":
+            // `let name: Type`, `var name = value`, `case name(…)`: a name right after the keyword.
+            guard words.count >= 2 else { return false }
+            let name = words[words.index(after: words.startIndex)]
+            let identifier = name.prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+            let after = name.dropFirst(identifier.count)
+            return !identifier.isEmpty
+                && (after.hasPrefix(":") || after.hasPrefix("(") || after.hasPrefix("=") || after.hasPrefix(",")
+                    || (after.isEmpty && words.count >= 3 && ["=", ":"].contains(String(words[words.index(words.startIndex, offsetBy: 2)]))))
+        default:
+            return trimmed.contains("(") || trimmed.contains("{") || trimmed.contains(":")
+        }
+    }
+
     private static func isPreamble(_ line: String) -> Bool {
         let lower = line.lowercased()
         let openers = ["here is", "here's", "sure", "certainly", "okay", "ok,", "below is", "the following"]
@@ -281,7 +317,7 @@ public enum DocstringParser {
                 inParameterList = false
                 continue
             }
-            if looksLikeCode(line), !isFieldStart(line) {
+            if looksLikeDeclaration(line) {
                 diagnostics.add(.droppedCode(line))
                 continue
             }
@@ -330,8 +366,8 @@ public enum DocstringParser {
                 endParagraph()
                 sawField = true
                 let rest = item.drop { !$0.isWhitespace }.trimmingWhitespace()
-                if let colon = rest.firstIndex(of: ":") {
-                    addParameter(String(rest[..<colon]), String(rest[rest.index(after: colon)...]).trimmingWhitespace())
+                if let (name, text) = parameterItem(rest) {
+                    addParameter(name, text)
                     continue
                 }
             }
