@@ -413,3 +413,34 @@ private let validationCases: [ValidationCase] = [
         #expect(rerendered.diagnostics == [])
     }
 }
+
+@Suite struct DocstringFuzzTests {
+    private static let fragments = [
+        "/// Adds two integers.", "///", "/// - Parameters:", "///   - a: The first integer.", "///   - b: The second.",
+        "///   - to: The label.", "/// - Parameter zz: Invented.", "/// - Returns: The sum.", "/// - Throws: Errors.",
+        "```swift", "```", "func add(_ a: Int, to b: Int) -> Int {", "    a + b", "}", "Here is the comment:",
+        "// plain comment", "* star line", "/**", " */", "@param a first", "@return sum", "", "   ", "\t",
+        "- Note: Careful.", "Parameters:", "  b: second", "returns", "/// - Returns:", "/// - Parameter a:",
+        "/// " + String(repeating: "long ", count: 40), "///x", "////", "/// */", "/// 🙂 émoji.", "\r", "- ", "-",
+        "/// - Parameters:", "///   - : empty name", "///   - `a`: backticked.", "Summary:", "/// e.g. this",
+    ]
+
+    /// Whatever the model answers, the renderer writes only valid `///` lines at the indentation, or nothing.
+    @Test func anyAnswerRendersValidLinesOrNothing() {
+        var rng = SeededGenerator(state: 2024)
+        let targets = [add, load, reset, makeT, count]
+        for round in 0..<3000 {
+            let count = Int.random(in: 0...12, using: &rng)
+            let answer = (0..<count).map { _ in Self.fragments.randomElement(using: &rng) ?? "" }
+                .joined(separator: Bool.random(using: &rng) ? "\n" : "\r\n")
+            let target = targets[round % targets.count]
+            let result = DocstringRenderer.render(DocstringParser.parse(answer), for: target)
+            if result.lines.isEmpty {
+                #expect(result.needsRetry, "round \(round): \(answer.debugDescription)")
+            } else {
+                let problems = DocstringValidator.check(lines: result.lines, target: target)
+                #expect(problems == [], "round \(round): \(answer.debugDescription) → \(result.lines)")
+            }
+        }
+    }
+}

@@ -387,7 +387,8 @@ public enum DocstringParser {
                 field = .throwing
                 continue
             }
-            if inParameterList || (bulleted && sawField), let (name, text) = parameterItem(item),
+            // A `- name: text` item is a parameter even when the model forgot the `- Parameters:` heading.
+            if inParameterList || bulleted, let (name, text) = parameterItem(item),
                 !callouts.contains(name.lowercased())
             {
                 addParameter(name, text)

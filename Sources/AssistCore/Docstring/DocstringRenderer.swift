@@ -51,12 +51,14 @@ public enum DocstringRenderer {
         let indentation = String(target.indentation.filter { $0 == " " || $0 == "\t" })
         let prefix = indentation + "///"
 
-        guard let rawSummary = parsed.summary.map(clean), !rawSummary.isEmpty else {
+        // The summary is the first paragraph that reads as a sentence, not a list item or callout.
+        var discussion = ([parsed.summary ?? ""] + parsed.discussion).map(clean).filter { !$0.isEmpty }
+        guard let summaryIndex = discussion.firstIndex(where: isSentenceStart) else {
             diagnostics.add(.missingSummary)
             return RenderResult(lines: [], diagnostics: diagnostics.list)
         }
+        let rawSummary = discussion.remove(at: summaryIndex)
         var (summary, rest) = splitFirstSentence(rawSummary)
-        var discussion = parsed.discussion.map(clean).filter { !$0.isEmpty }
         if !rest.isEmpty {
             diagnostics.add(.summarySplit)
             discussion.insert(rest, at: 0)
@@ -144,6 +146,12 @@ public enum DocstringRenderer {
         let visible = text.map { $0.isNewline || $0 == "\t" ? " " : $0 }
             .filter { !($0.unicodeScalars.first.map { $0.properties.generalCategory == .control } ?? false) }
         return String(visible).split(separator: " ").joined(separator: " ")
+    }
+
+    /// Whether a paragraph can open a comment: it starts with a letter, a digit, a backquote or a quote.
+    static func isSentenceStart(_ text: String) -> Bool {
+        guard let first = text.first else { return false }
+        return first.isLetter || first.isNumber || first == "`" || first == "\"" || first == "'"
     }
 
     private static func capitalized(_ text: String) -> String {
