@@ -222,6 +222,17 @@ func randomlyEdited(_ text: String, _ rng: inout SeededGenerator, breaks: [Strin
         #expect(UnifiedDiff.apply(diff, to: ["f": old]) == .success(["f": new]))
     }
 
+    @Test(.timeLimit(.minutes(1)))
+    func largeFilesOfRepeatedLinesInAnotherOrder() {
+        // Many equal lines and many differences: the costly case, where the diff gives up on minimality.
+        let old = (0..<8_000).map { "x\($0 % 300)\n" }.joined()
+        let new = (0..<8_000).map { "x\(($0 * 7) % 300)\n" }.joined()
+        let diff = UnifiedDiff.make(path: "f", old: old, new: new)
+        #expect(UnifiedDiff.apply(diff, to: ["f": old]) == .success(["f": new]))
+        let edits = TextEdits.make(old: old, new: new)
+        #expect(!edits.isEmpty)
+    }
+
     /// Runs the real `git apply --check` on generated diffs.
     @Test func gitApplyAcceptsGeneratedDiffs() throws {
         let git = URL(fileURLWithPath: "/usr/bin/git")

@@ -56,7 +56,9 @@ func splitLines(_ text: String, breaks: LineBreaks) -> [DiffLine] {
 /// Lines compare byte for byte, line break included, so a change of line ending or of the final
 /// newline is a change. The algorithm is Myers' O(ND) diff in linear space (divide and conquer on
 /// the middle snake), after trimming the common prefix and suffix and setting aside lines that have
-/// no equal in the other text, which keeps it fast on long files with few changes.
+/// no equal in the other text, which keeps it fast on long files with few changes. When a region
+/// needs more than a few hundred edits, it settles for a split close to optimal instead of the
+/// optimum, so the worst case stays fast; the diff is always correct, only perhaps not minimal.
 struct LineDiff: Sendable {
     /// `deleted[i]` is true when line `i` of the old text is not kept.
     var deleted: [Bool]
@@ -162,6 +164,8 @@ private struct MyersEngine {
         let odd = delta & 1 != 0
         let maxD = (n + m + 1) / 2
         let offset = maxD + 1
+        // As in git's xdiff: give up on minimality after about √(n + m) steps, but never below 256.
+        let maximumCost = max(256, Int(Double(n + m).squareRoot()))
         // forward[offset + k]: furthest x on diagonal k (x - y = k) from the start.
         // backward[offset + k]: furthest x on diagonal k counted from the end (reversed texts).
         for k in 0..<(2 * offset + 2) {
@@ -218,6 +222,19 @@ private struct MyersEngine {
                     }
                 }
                 k += 2
+            }
+            if d >= maximumCost {
+                // Too expensive to find the optimum: split at the forward path that got furthest.
+                // Any point is a correct split; this one keeps the result close to minimal.
+                var best: (x: Int, y: Int)?
+                var k = -d
+                while k <= d {
+                    let x = min(forward[offset + k], n)
+                    let y = x - k
+                    if y >= 0, y <= m, x + y > (best.map { $0.x + $0.y } ?? 0), (x, y) != (n, m) { best = (x, y) }
+                    k += 2
+                }
+                return best.map { (aLo + $0.x, bLo + $0.y) }
             }
         }
         return nil
