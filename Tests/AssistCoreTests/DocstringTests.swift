@@ -444,3 +444,45 @@ private let validationCases: [ValidationCase] = [
         }
     }
 }
+
+@Suite struct DocstringInsertionTests {
+    @Test(arguments: [
+        ("struct S {\n    func f() {}\n}\n", 1, "struct S {\n    /// Does f.\n    func f() {}\n}\n", true),
+        ("struct S {\r\n    func f() {}\r\n}\r\n", 1, "struct S {\r\n    /// Does f.\r\n    func f() {}\r\n}\r\n", true),
+        ("func f() {}", 0, "    /// Does f.\nfunc f() {}", true),
+        ("a\r\nfunc f() {}", 1, "a\r\n    /// Does f.\r\nfunc f() {}", true),
+        // Appending after a last line without a line break changes that line.
+        ("a", 5, "a\n    /// Does f.\n", false),
+        ("", 0, "    /// Does f.\n", true),
+    ])
+    func insertsWithTheFilesLineBreaks(text: String, line: Int, expected: String, onlyDocLines: Bool) {
+        let inserted = DocstringInsertion.insert(["    /// Does f."], into: text, beforeLine: line)
+        #expect(Array(inserted.utf8) == Array(expected.utf8))
+        #expect(DocstringInsertion.addsOnlyDocLines(old: text, new: inserted) == onlyDocLines)
+    }
+
+    @Test(arguments: [
+        ("f()\n", "/// Doc.\nf()\n", true),
+        ("f()\n", "  /// Doc.\n  ///\nf()\n", true),
+        ("f()\n", "// Doc.\nf()\n", false),
+        ("f()\n", "/// Doc.\ng()\n", false),
+        ("/// Old.\nf()\n", "f()\n", false),
+        ("f()", "f()\n", false),
+        ("f()\n", "f()\n", true),
+    ])
+    func recognisesDocOnlyChanges(old: String, new: String, expected: Bool) {
+        #expect(DocstringInsertion.addsOnlyDocLines(old: old, new: new) == expected)
+    }
+
+    @Test func renderedCommentMakesADiffThatOnlyAddsDocLines() {
+        let file = "import Foundation\n\nstruct Loader {\n    func load(from url: URL) async throws -> Data {\n        try await session.data(from: url)\n    }\n}\n"
+        let result = DocstringRenderer.render(
+            DocstringParser.parse("```\n/// loads data\n/// - Parameter from: the URL\n/// - Returns: data\n/// - Throws: errors\n```"), for: load)
+        #expect(result.diagnostics.contains(.renamedParameter(from: "from", to: "url")))
+        let new = DocstringInsertion.insert(result.lines, into: file, beforeLine: 3)
+        #expect(DocstringInsertion.addsOnlyDocLines(old: file, new: new))
+        let diff = UnifiedDiff.make(path: "Sources/Loader.swift", old: file, new: new)
+        #expect(UnifiedDiff.apply(diff, to: ["Sources/Loader.swift": file]) == .success(["Sources/Loader.swift": new]))
+        #expect(diff.contains("+    /// Loads data.\n+    ///\n+    /// - Parameter url: The URL.\n+    /// - Returns: Data.\n+    /// - Throws: Errors.\n"))
+    }
+}
