@@ -277,7 +277,7 @@ public enum DocstringParser {
         var field: Field?
         var inParameterList = false
         var sawField = false
-        var pendingFence = false
+        var inCodeSample = false
 
         func endParagraph() {
             if !current.isEmpty { paragraphs.append(current) }
@@ -307,10 +307,10 @@ public enum DocstringParser {
             let line = rawLine.trimmingWhitespace()
             if line.hasPrefix("```") {
                 // A code sample inside the comment: keep it out of the prose.
-                pendingFence.toggle()
+                inCodeSample.toggle()
                 continue
             }
-            if pendingFence { continue }
+            if inCodeSample { continue }
             if line.isEmpty {
                 endParagraph()
                 field = nil

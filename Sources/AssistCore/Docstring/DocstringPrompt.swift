@@ -37,10 +37,10 @@ public enum DocstringPrompt {
         /// - Returns: `value` when it lies in `range`, otherwise the nearest bound of `range`.
         """
 
-    /// A llama.cpp GBNF grammar that admits only `///` lines: a summary line first, then any number
-    /// of `///` lines, each ending with a line break.
+    /// A llama.cpp GBNF grammar that admits only `///` lines: a summary line first, then at most 40
+    /// more `///` lines, each ending with a line break, so a looping model stops.
     public static let grammar = #"""
-        root ::= summary line*
+        root ::= summary line{0,40}
         summary ::= "/// " [^ \n] [^\n]* "\n"
         line ::= "///" ( " " [^\n]* )? "\n"
         """#
