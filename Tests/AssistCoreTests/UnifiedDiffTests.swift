@@ -172,6 +172,23 @@ func randomlyEdited(_ text: String, _ rng: inout SeededGenerator, breaks: [Strin
                 == .success(["a.swift": "2\n", "dir/b.swift": "x\n", "new.swift": "hello\n", "other": "o"]))
     }
 
+    @Test(arguments: [
+        ("my file.swift", "diff --git a/my file.swift b/my file.swift\n--- a/my file.swift\t\n+++ b/my file.swift\t\n"),
+        ("q\"t.swift", "diff --git \"a/q\\\"t.swift\" \"b/q\\\"t.swift\"\n--- \"a/q\\\"t.swift\"\n+++ \"b/q\\\"t.swift\"\n"),
+        ("tab\there", "diff --git \"a/tab\\there\" \"b/tab\\there\"\n--- \"a/tab\\there\"\n+++ \"b/tab\\there\"\n"),
+        ("caf\u{E9}/\u{1F642}.swift", "diff --git a/caf\u{E9}/\u{1F642}.swift b/caf\u{E9}/\u{1F642}.swift\n--- a/caf\u{E9}/\u{1F642}.swift\n+++ b/caf\u{E9}/\u{1F642}.swift\n"),
+    ])
+    func writesAndReadsPathsAsGitDoes(path: String, header: String) {
+        let diff = UnifiedDiff.make(path: path, old: "a\n", new: "b\n")
+        #expect(diff == header + "@@ -1 +1 @@\n-a\n+b\n")
+        #expect(UnifiedDiff.apply(diff, to: [path: "a\n"]) == .success([path: "b\n"]))
+    }
+
+    @Test func readsOctalEscapesInQuotedPaths() {
+        let diff = "--- \"a/caf\\303\\251.swift\"\n+++ \"b/caf\\303\\251.swift\"\n@@ -1 +1 @@\n-a\n+b\n"
+        #expect(UnifiedDiff.apply(diff, to: ["caf\u{E9}.swift": "a\n"]) == .success(["caf\u{E9}.swift": "b\n"]))
+    }
+
     @Test func randomRoundTrips() {
         var rng = SeededGenerator(state: 42)
         for round in 0..<400 {
@@ -251,12 +268,16 @@ func randomlyEdited(_ text: String, _ rng: inout SeededGenerator, breaks: [Strin
             let old = randomText(&rng, lines: 20, breaks: ["\n", "\r\n"])
             all.append((old, randomlyEdited(old, &rng)))
         }
+        let paths = ["f.swift", "my file.swift", "q\"t.swift", "caf\u{E9}.swift", "dir/sub/f.swift"]
         for (index, (old, new)) in all.enumerated() where old != new {
+            let path = paths[index % paths.count]
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assist-diff-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
-            try Data(old.utf8).write(to: directory.appendingPathComponent("f.swift"))
-            let diff = UnifiedDiff.make(path: "f.swift", old: old, new: new)
+            let file = directory.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(old.utf8).write(to: file)
+            let diff = UnifiedDiff.make(path: path, old: old, new: new)
             try Data(diff.utf8).write(to: directory.appendingPathComponent("change.diff"))
             for arguments in [["apply", "--check", "change.diff"], ["apply", "change.diff"]] {
                 let process = Process()
@@ -270,7 +291,7 @@ func randomlyEdited(_ text: String, _ rng: inout SeededGenerator, breaks: [Strin
                 process.waitUntilExit()
                 #expect(process.terminationStatus == 0, "case \(index) \(arguments): \(message)\n\(diff)")
             }
-            let applied = try Data(contentsOf: directory.appendingPathComponent("f.swift"))
+            let applied = try Data(contentsOf: file)
             #expect(Array(applied) == Array(new.utf8), "case \(index): git apply gave different bytes")
         }
     }

@@ -37,7 +37,9 @@ public enum UnifiedDiff {
     ///
     /// Lines end at `\n` only; a `\r` before it is kept in the line, so CRLF files stay CRLF. A last
     /// line without a line break is followed by `\ No newline at end of file`. Diffs of several
-    /// files combine by concatenation.
+    /// files combine by concatenation. As git does, a path with a space ends with a tab in the
+    /// `---`/`+++` lines, and a path with a quote, a backslash or a control character is written
+    /// in double quotes with C escapes.
     /// - Parameters:
     ///   - path: The file's path relative to the repository root, without `a/` or `b/`.
     ///   - old: The file's content before the change.
@@ -50,7 +52,10 @@ public enum UnifiedDiff {
         let blocks = ChangeBlock.blocks(of: LineDiff(old: oldLines, new: newLines))
         if blocks.isEmpty { return "" }
         let context = max(0, context)
-        var out = "diff --git a/\(path) b/\(path)\n--- a/\(path)\n+++ b/\(path)\n"
+        let (oldName, newName) = (quotedPath("a/", path), quotedPath("b/", path))
+        // Like git, end a name that holds a space with a tab, so the name's end is unambiguous.
+        let tab = path.contains(" ") && !oldName.hasPrefix("\"") ? "\t" : ""
+        var out = "diff --git \(oldName) \(newName)\n--- \(oldName)\(tab)\n+++ \(newName)\(tab)\n"
         var groupStart = 0
         while groupStart < blocks.count {
             var groupEnd = groupStart + 1
@@ -83,6 +88,71 @@ public enum UnifiedDiff {
             groupStart = groupEnd
         }
         return out
+    }
+
+    /// The path with its prefix, in double quotes with C escapes when it holds a quote, a backslash
+    /// or a control character, as git writes such names.
+    static func quotedPath(_ prefix: String, _ path: String) -> String {
+        let name = prefix + path
+        let needsQuotes = name.utf8.contains { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+        guard needsQuotes else { return name }
+        return "\"" + cEscaped(name) + "\""
+    }
+
+    /// The name with quotes, backslashes and control characters escaped, other characters as they are.
+    private static func cEscaped(_ name: String) -> String {
+        var result = ""
+        for scalar in name.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\t": result += "\\t"
+            case "\r": result += "\\r"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    let octal = String(scalar.value, radix: 8)
+                    result += "\\" + String(repeating: "0", count: 3 - octal.count) + octal
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return result
+    }
+
+    /// Reads a name that git wrote in double quotes with C escapes; `nil` when it is not well formed.
+    static func unquotedPath(_ quoted: Substring) -> String? {
+        guard quoted.count >= 2, quoted.hasPrefix("\""), quoted.hasSuffix("\"") else { return nil }
+        var bytes: [UInt8] = []
+        var rest = Array(quoted.dropFirst().dropLast().utf8)[...]
+        while let byte = rest.popFirst() {
+            guard byte == UInt8(ascii: "\\") else {
+                bytes.append(byte)
+                continue
+            }
+            guard let escaped = rest.popFirst() else { return nil }
+            switch escaped {
+            case UInt8(ascii: "n"): bytes.append(0x0A)
+            case UInt8(ascii: "t"): bytes.append(0x09)
+            case UInt8(ascii: "r"): bytes.append(0x0D)
+            case UInt8(ascii: "a"): bytes.append(0x07)
+            case UInt8(ascii: "b"): bytes.append(0x08)
+            case UInt8(ascii: "f"): bytes.append(0x0C)
+            case UInt8(ascii: "v"): bytes.append(0x0B)
+            case UInt8(ascii: "0")...UInt8(ascii: "7"):
+                var value = Int(escaped - UInt8(ascii: "0"))
+                for _ in 0..<2 {
+                    guard let digit = rest.first, (UInt8(ascii: "0")...UInt8(ascii: "7")).contains(digit) else { return nil }
+                    value = value * 8 + Int(digit - UInt8(ascii: "0"))
+                    rest = rest.dropFirst()
+                }
+                guard value < 256 else { return nil }
+                bytes.append(UInt8(value))
+            default: bytes.append(escaped)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private static func range(_ start: Int, _ count: Int) -> String {
@@ -196,6 +266,7 @@ public enum UnifiedDiff {
         func path(_ raw: Substring, prefix: String) -> String? {
             var value = raw
             if let tab = value.firstIndex(of: "\t") { value = value[..<tab] }
+            if value.hasPrefix("\""), let unquoted = unquotedPath(value) { value = Substring(unquoted) }
             if value == "/dev/null" { return nil }
             if value.hasPrefix(prefix) { value = value.dropFirst(prefix.count) }
             return String(value)
