@@ -255,6 +255,31 @@ private let answerCases: [AnswerCase] = [
         answer: "/// var count: Int\n/// The number of items.", lines: ["/// The number of items."],
         diagnostics: [.droppedCode("var count: Int")]),
     AnswerCase(
+        name: "Markdown headings and bold field names", target: add,
+        answer: "Adds two integers.\n\n### Parameters\n- **a**: The first integer.\n- **b**: The second integer.\n\n**Returns:** The sum of `a` and `b`.",
+        lines: addLines),
+    AnswerCase(
+        name: "parameter items with types in parentheses", target: add,
+        answer: "/// Adds two integers.\n/// - Parameters:\n///   - a (Int): The first integer.\n///   - b (Int): The second integer.\n/// - Returns: The sum of `a` and `b`.",
+        lines: addLines),
+    AnswerCase(
+        name: "summary that starts with the declaration's name", target: add,
+        answer: "/// add(_:to:): Adds two integers.\n/// - Parameter a: The first integer.\n/// - Parameter b: The second integer.\n/// - Returns: The sum of `a` and `b`.",
+        lines: addLines),
+    AnswerCase(
+        name: "summary that starts with the base name and a dash", target: reset,
+        answer: "/// `reset` - removes every item", lines: ["    /// Removes every item."]),
+    AnswerCase(
+        name: "fields without a summary", target: add,
+        answer: "/// - Parameters:\n///   - a: The first integer.\n///   - b: The second integer.\n/// - Returns: The sum.",
+        lines: [], diagnostics: [.missingSummary]),
+    AnswerCase(
+        name: "only a Returns line", target: add, answer: "/// - Returns: The sum.", lines: [], diagnostics: [.missingSummary]),
+    AnswerCase(
+        name: "list items without a Parameters heading", target: add,
+        answer: "/// Adds two integers.\n/// - a: The first integer.\n/// - b: The second integer.\n/// - Returns: The sum of `a` and `b`.",
+        lines: addLines),
+    AnswerCase(
         name: "callouts stay in the discussion", target: reset,
         answer: "/// Removes every item.\n/// - Note: The capacity is kept.\n/// - Important: Not thread-safe.",
         lines: ["    /// Removes every item.", "    ///", "    /// - Note: The capacity is kept.", "    ///", "    /// - Important: Not thread-safe."],

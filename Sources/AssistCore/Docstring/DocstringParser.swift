@@ -354,6 +354,15 @@ public enum DocstringParser {
                 bulleted = true
                 break
             }
+            // Markdown emphasis and headings around field names: `**Returns:**`, `### Parameters`.
+            if item.hasPrefix("#") { item = item.drop { $0 == "#" }.trimmingWhitespace() }
+            if item.hasPrefix("**") || item.hasPrefix("__") {
+                let marker = String(item.prefix(2))
+                if let close = item.dropFirst(2).firstRange(of: marker) {
+                    item = String(item[item.index(item.startIndex, offsetBy: 2)..<close.lowerBound])
+                        + String(item[close.upperBound...])
+                }
+            }
             let itemLower = item.lowercased()
             if itemLower.hasPrefix("parameters:") || itemLower == "parameters" || itemLower.hasPrefix("params:") {
                 endParagraph()
@@ -448,6 +457,10 @@ public enum DocstringParser {
         var after = rest.dropFirst(name.count)
         if after.hasPrefix("`") { after = after.dropFirst() }
         after = after.drop { $0 == " " }
+        // A type in parentheses after the name: `count (Int): The count.`
+        if after.hasPrefix("("), let close = after.firstIndex(of: ")") {
+            after = after[after.index(after: close)...].drop { $0 == " " }
+        }
         guard after.hasPrefix(":") || after.hasPrefix("-") || after.hasPrefix("–") else { return nil }
         return (String(name), String(after.dropFirst()).trimmingWhitespace())
     }

@@ -57,7 +57,7 @@ public enum DocstringRenderer {
             diagnostics.add(.missingSummary)
             return RenderResult(lines: [], diagnostics: diagnostics.list)
         }
-        let rawSummary = discussion.remove(at: summaryIndex)
+        let rawSummary = withoutNamePrefix(discussion.remove(at: summaryIndex), name: target.name)
         var (summary, rest) = splitFirstSentence(rawSummary)
         if !rest.isEmpty {
             diagnostics.add(.summarySplit)
@@ -146,6 +146,21 @@ public enum DocstringRenderer {
         let visible = text.map { $0.isNewline || $0 == "\t" ? " " : $0 }
             .filter { !($0.unicodeScalars.first.map { $0.properties.generalCategory == .control } ?? false) }
         return String(visible).split(separator: " ").joined(separator: " ")
+    }
+
+    /// The summary without a leading declaration name that small models like to write first, as in
+    /// `add(_:to:): Adds two integers.` or `` `count` - The number of items. ``.
+    static func withoutNamePrefix(_ summary: String, name: String) -> String {
+        let baseName = String(name.prefix { $0 != "(" })
+        for candidate in [name, baseName, "`\(name)`", "`\(baseName)`", "\(baseName)()"] where !candidate.isEmpty {
+            guard summary.hasPrefix(candidate) else { continue }
+            let rest = summary.dropFirst(candidate.count)
+            for separator in [": ", " - ", " – ", " — "] where rest.hasPrefix(separator) {
+                let remainder = rest.dropFirst(separator.count).trimmingWhitespace()
+                if !remainder.isEmpty { return remainder }
+            }
+        }
+        return summary
     }
 
     /// Whether a paragraph can open a comment: it starts with a letter, a digit, a backquote or a quote.
