@@ -1,5 +1,5 @@
 /// Where lines end when a text is cut into lines for a diff.
-public enum LineBreaks: Sendable {
+enum LineBreaks: Sendable {
     /// Only `\n` ends a line, as in git; a `\r` before it stays part of the line.
     case lineFeed
     /// `\n`, `\r\n` and `\r` end a line, as in LSP.
