@@ -207,6 +207,34 @@ func randomlyEdited(_ text: String, _ rng: inout SeededGenerator, breaks: [Strin
         }
     }
 
+    /// The diff removes exactly the lines outside a longest common subsequence, checked against
+    /// the textbook dynamic program on small random texts.
+    @Test func minimalAgainstDynamicProgramming() {
+        var rng = SeededGenerator(state: 11)
+        for round in 0..<300 {
+            let old = randomText(&rng, lines: Int.random(in: 0...30, using: &rng))
+            let new = randomlyEdited(old, &rng)
+            // Split bytes, not characters: "\r\n" is one Character.
+            let a = old.utf8.split(separator: 10, omittingEmptySubsequences: false).map { Array($0) }
+            let b = new.utf8.split(separator: 10, omittingEmptySubsequences: false).map { Array($0) }
+            // Lines of the diff's model: every piece but a final empty one ends with `\n`.
+            let aLines = zip(a.indices, a).compactMap { i, l in i == a.count - 1 ? (l.isEmpty ? nil : l + [0]) : l + [10] }
+            let bLines = zip(b.indices, b).compactMap { i, l in i == b.count - 1 ? (l.isEmpty ? nil : l + [0]) : l + [10] }
+            var table = Array(repeating: Array(repeating: 0, count: bLines.count + 1), count: aLines.count + 1)
+            for i in stride(from: aLines.count - 1, through: 0, by: -1) {
+                for j in stride(from: bLines.count - 1, through: 0, by: -1) {
+                    table[i][j] = aLines[i] == bLines[j] ? table[i + 1][j + 1] + 1 : max(table[i + 1][j], table[i][j + 1])
+                }
+            }
+            let diff = UnifiedDiff.make(path: "f", old: old, new: new, context: 0)
+            let rows = diff.utf8.split(separator: 10).map { String(decoding: $0, as: UTF8.self) }
+            let removed = rows.filter { $0.hasPrefix("-") && !$0.hasPrefix("--- a/") }.count
+            let added = rows.filter { $0.hasPrefix("+") && !$0.hasPrefix("+++ b/") }.count
+            #expect(removed == aLines.count - table[0][0], "round \(round)")
+            #expect(added == bLines.count - table[0][0], "round \(round)")
+        }
+    }
+
     @Test func minimalOnKnownCases() {
         // A single changed line in a long file gives exactly one removed and one added line.
         let old = (0..<500).map { "line \($0)\n" }.joined()
