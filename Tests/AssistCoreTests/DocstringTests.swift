@@ -280,6 +280,13 @@ private let answerCases: [AnswerCase] = [
         answer: "/// Adds two integers.\n/// - a: The first integer.\n/// - b: The second integer.\n/// - Returns: The sum of `a` and `b`.",
         lines: addLines),
     AnswerCase(
+        name: "fields whose colons went missing", target: load,
+        answer: "/// Loads the data at a URL.\n/// - Parameter url The location to read.\n/// - Returns the bytes read.\n/// - Throws an error when the request fails.",
+        lines: [
+            "    /// Loads the data at a URL.", "    ///", "    /// - Parameter url: The location to read.",
+            "    /// - Returns: The bytes read.", "    /// - Throws: An error when the request fails.",
+        ]),
+    AnswerCase(
         name: "callouts stay in the discussion", target: reset,
         answer: "/// Removes every item.\n/// - Note: The capacity is kept.\n/// - Important: Not thread-safe.",
         lines: ["    /// Removes every item.", "    ///", "    /// - Note: The capacity is kept.", "    ///", "    /// - Important: Not thread-safe."],
@@ -328,6 +335,8 @@ private let answerCases: [AnswerCase] = [
 
     @Test(arguments: [
         String(repeating: "word ", count: 60),
+        String(repeating: "word - 1. ", count: 30),
+        String(repeating: "pad ", count: 27) + "- ## > ``` 10) " + String(repeating: "pad ", count: 30),
         "Removes " + String(repeating: "x", count: 300) + " items.",
         "Short.",
     ])
@@ -343,6 +352,12 @@ private let answerCases: [AnswerCase] = [
         #expect(DocstringValidator.check(lines: result.lines, target: target) == [])
         let words = result.lines.joined(separator: " ").split(separator: " ").filter { $0 != "///" }
         #expect(words.contains { $0.hasPrefix("Returns:") })
+        // No continuation line starts a Markdown block.
+        for line in result.lines {
+            let content = line.dropFirst("        ///".count).drop { $0 == " " }
+            let first = String(content.prefix { $0 != " " })
+            #expect(!["-", "##", ">", "```", "10)", "1."].contains(first) || content.hasPrefix("- Parameter") || content.hasPrefix("- Returns:"), "\(line)")
+        }
     }
 }
 
@@ -448,6 +463,8 @@ private let validationCases: [ValidationCase] = [
         "- Note: Careful.", "Parameters:", "  b: second", "returns", "/// - Returns:", "/// - Parameter a:",
         "/// " + String(repeating: "long ", count: 40), "///x", "////", "/// */", "/// 🙂 émoji.", "\r", "- ", "-",
         "/// - Parameters:", "///   - : empty name", "///   - `a`: backticked.", "Summary:", "/// e.g. this",
+        "/// - Parameter a The first", "/// - Returns the sum", "/// - Throws", "/// - Parameter", "/// - parameter b:",
+        "/// **Returns:** x", "### Parameters", "/// - Note: n", "/// add(_:to:): Adds.", "- url (URL): where",
     ]
 
     /// Whatever the model answers, the renderer writes only valid `///` lines at the indentation, or nothing.

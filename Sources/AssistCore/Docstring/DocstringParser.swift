@@ -379,6 +379,27 @@ public enum DocstringParser {
                     addParameter(name, text)
                     continue
                 }
+                // `- Parameter a The first integer.`: no separator, the first word is the name.
+                let name = rest.prefix { !$0.isWhitespace }
+                if !name.isEmpty {
+                    addParameter(String(name), rest.dropFirst(name.count).trimmingWhitespace())
+                    continue
+                }
+            }
+            if bulleted, itemLower.hasPrefix("returns ") || itemLower.hasPrefix("throws ") {
+                // `- Returns the sum.`: a field whose colon went missing.
+                let text = item.drop { !$0.isWhitespace }.trimmingWhitespace()
+                endParagraph()
+                sawField = true
+                inParameterList = false
+                if itemLower.hasPrefix("returns ") {
+                    if returnsText == nil { returnsText = text }
+                    field = .returns
+                } else {
+                    if throwsText == nil { throwsText = text }
+                    field = .throwing
+                }
+                continue
             }
             if let text = fieldText(itemLower, item, names: ["returns:", "return:", "returns -", "returns"]) {
                 endParagraph()

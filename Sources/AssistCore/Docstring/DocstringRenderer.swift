@@ -213,11 +213,21 @@ public enum DocstringRenderer {
     /// Wraps text into lines no longer than ``maximumLineLength``, splitting words only when a word
     /// alone is too long.
     static func wrap(_ text: String, firstPrefix: String, continuationPrefix: String) -> [String] {
+        // A word that would start a Markdown block (a list item, a heading, a quote, a fence) at
+        // the start of a line stays with the word before it.
+        var units: [String] = []
+        for word in text.split(separator: " ").map(String.init) {
+            if let last = units.last, startsMarkdownBlock(word) {
+                units[units.count - 1] = last + " " + word
+            } else {
+                units.append(word)
+            }
+        }
         var lines: [String] = []
         var line = firstPrefix
         var lineHasWord = false
-        for word in text.split(separator: " ") {
-            var word = String(word)
+        for unit in units {
+            var word = unit
             while true {
                 let candidate = lineHasWord ? line + " " + word : line + word
                 if candidate.count <= maximumLineLength {
@@ -242,5 +252,16 @@ public enum DocstringRenderer {
         }
         if lineHasWord || lines.isEmpty { lines.append(line) }
         return lines
+    }
+
+    /// Whether a word at the start of a line would make Markdown read the line as something other
+    /// than a paragraph's continuation.
+    static func startsMarkdownBlock(_ word: String) -> Bool {
+        if word.allSatisfy({ "-*_=#+>|".contains($0) }) { return true }
+        if word.hasPrefix("```") || word.hasPrefix("~~~") { return true }
+        if let last = word.last, last == "." || last == ")", word.count > 1, word.dropLast().allSatisfy(\.isNumber) {
+            return true
+        }
+        return false
     }
 }
