@@ -287,6 +287,9 @@ private let answerCases: [AnswerCase] = [
             "    /// - Returns: The bytes read.", "    /// - Throws: An error when the request fails.",
         ]),
     AnswerCase(
+        name: "block comment opened and never closed around triple-slash lines", target: add,
+        answer: "/**\n" + addAnswer, lines: addLines, diagnostics: [.blockComment]),
+    AnswerCase(
         name: "callouts stay in the discussion", target: reset,
         answer: "/// Removes every item.\n/// - Note: The capacity is kept.\n/// - Important: Not thread-safe.",
         lines: ["    /// Removes every item.", "    ///", "    /// - Note: The capacity is kept.", "    ///", "    /// - Important: Not thread-safe."],

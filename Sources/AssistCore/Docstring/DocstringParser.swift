@@ -186,6 +186,10 @@ public enum DocstringParser {
 
     private static func stripStar(_ line: String) -> String {
         let trimmed = line.trimmingWhitespace()
+        if trimmed.hasPrefix("//") {
+            // A `///` line inside a block that was never closed.
+            return dropOneSpace(String(trimmed.drop { $0 == "/" })).trimmingTrailingWhitespace()
+        }
         if trimmed.hasPrefix("*"), !trimmed.hasPrefix("**") {
             return dropOneSpace(String(trimmed.dropFirst())).trimmingTrailingWhitespace()
         }
