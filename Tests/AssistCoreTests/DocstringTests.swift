@@ -416,9 +416,9 @@ private let validationCases: [ValidationCase] = [
         let (system, user) = DocstringPrompt.build(target: load, context: ["final class Loader {", "  ", "func data(from: URL) async throws -> Data"])
         #expect(system.contains("`///`"))
         #expect(user.contains("/// Limits a value to a closed range."))
-        #expect(user.contains("Context:\nfinal class Loader {\nfunc data(from: URL) async throws -> Data\n"))
+        #expect(user.contains("Context (for reference only):\nfinal class Loader {\nfunc data(from: URL) async throws -> Data\n"))
         #expect(user.contains("Declaration:\nfunc load(from url: URL) async throws -> Data {\n    try await session.data(from: url)\n}\n"))
-        #expect(user.contains("Document the parameters url. Write - Returns:. Write - Throws:."))
+        #expect(user.contains("Document the parameter url. Write - Returns:. Write - Throws:."))
         #expect(user.hasSuffix("Comment:"))
         #expect(!user.contains("previous answer"))
     }
@@ -429,7 +429,7 @@ private let validationCases: [ValidationCase] = [
         let (_, user) = DocstringPrompt.build(target: target, context: [], retryMessage: "The answer was empty.")
         #expect(user.contains("    step28()\n    // … 72 more lines\n"))
         #expect(!user.contains("step29()"))
-        #expect(!user.contains("Context:"))
+        #expect(!user.contains("Context"))
         #expect(user.contains("Do not write - Parameters:. Do not write - Returns:. Do not write - Throws:."))
         #expect(user.contains("Your previous answer had problems: The answer was empty."))
     }

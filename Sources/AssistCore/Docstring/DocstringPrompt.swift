@@ -63,7 +63,7 @@ public enum DocstringPrompt {
         let contextLines = context.map { String($0.prefix(200)).trimmingTrailingWhitespace() }
             .filter { !$0.isEmpty }.prefix(maximumContextLines)
         if !contextLines.isEmpty {
-            user += "Context:\n" + contextLines.joined(separator: "\n") + "\n\n"
+            user += "Context (for reference only):\n" + contextLines.joined(separator: "\n") + "\n\n"
         }
         user += "Declaration:\n" + trimmedDeclaration(target) + "\n"
         user += facts(target) + "\n"
@@ -94,7 +94,8 @@ public enum DocstringPrompt {
         if names.isEmpty {
             sentences.append("Do not write - Parameters:.")
         } else {
-            sentences.append("Document the parameters \(names.joined(separator: ", ")).")
+            let noun = names.count == 1 ? "parameter" : "parameters"
+            sentences.append("Document the \(noun) \(names.joined(separator: ", ")).")
         }
         sentences.append(target.returnsValue ? "Write - Returns:." : "Do not write - Returns:.")
         sentences.append(target.isThrowing ? "Write - Throws:." : "Do not write - Throws:.")
