@@ -1,0 +1,104 @@
+/// The prompt that asks a small local model for a DocC comment.
+///
+/// It is short on purpose: a 0.5B model follows one worked example better than long instructions.
+/// The user message spells out the facts the comment must match (the parameter names, whether to
+/// write `- Returns:` and `- Throws:`), so the model does not have to read them from the signature.
+public enum DocstringPrompt {
+    /// The prompt's version; results cached under another version are not reused.
+    public static let version = "docstring-prompt-1"
+
+    /// How many lines of the declaration go into the prompt; the rest of the body is cut.
+    public static let maximumDeclarationLines = 30
+
+    /// How many context lines go into the prompt.
+    public static let maximumContextLines = 20
+
+    /// The system prompt.
+    public static let system = """
+        You write DocC documentation comments for Swift declarations. Answer with only `///` lines: \
+        a one-sentence summary, then the fields that apply (`- Parameter name:` or `- Parameters:`, \
+        `- Returns:`, `- Throws:`). Describe what the code does and why a caller uses it. No code, no \
+        Markdown fences, nothing after the comment.
+        """
+
+    /// The worked example: a small function and its ideal comment.
+    static let example = """
+        Declaration:
+        func clamp(_ value: Int, to range: ClosedRange<Int>) -> Int {
+            min(max(value, range.lowerBound), range.upperBound)
+        }
+        Document the parameters value, range. Write - Returns:. Do not write - Throws:.
+        Comment:
+        /// Limits a value to a closed range.
+        ///
+        /// - Parameters:
+        ///   - value: The value to limit.
+        ///   - range: The range the result must lie in.
+        /// - Returns: `value` when it lies in `range`, otherwise the nearest bound of `range`.
+        """
+
+    /// A llama.cpp GBNF grammar that admits only `///` lines: a summary line first, then at most 40
+    /// more `///` lines, each ending with a line break, so a looping model stops.
+    public static let grammar = #"""
+        root ::= summary line{0,40}
+        summary ::= "/// " [^ \n] [^\n]* "\n"
+        line ::= "///" ( " " [^\n]* )? "\n"
+        """#
+
+    /// Stop sequences for the completion: chat end markers and a run of blank lines. With the
+    /// grammar the answer cannot leave `///` lines anyway; without it the parser drops the rest.
+    public static let stop = ["<|im_end|>", "<|endoftext|>", "\n\n\n"]
+
+    /// Builds the prompt for one declaration.
+    /// - Parameters:
+    ///   - target: The declaration to document.
+    ///   - context: Lines that help explain it: the enclosing type's signature, signatures of the
+    ///     symbols it calls. At most ``maximumContextLines`` are used.
+    ///   - retryMessage: Problems with a previous answer, to tell the model when asking again.
+    /// - Returns: The system prompt and the user message.
+    public static func build(target: DocTarget, context: [String], retryMessage: String? = nil)
+        -> (system: String, user: String)
+    {
+        var user = example + "\n\n"
+        let contextLines = context.map { String($0.prefix(200)).trimmingTrailingWhitespace() }
+            .filter { !$0.isEmpty }.prefix(maximumContextLines)
+        if !contextLines.isEmpty {
+            user += "Context (for reference only):\n" + contextLines.joined(separator: "\n") + "\n\n"
+        }
+        user += "Declaration:\n" + trimmedDeclaration(target) + "\n"
+        user += facts(target) + "\n"
+        if let retryMessage, !retryMessage.isEmpty {
+            user += "Your previous answer had problems: \(retryMessage) Write the comment again.\n"
+        }
+        user += "Comment:"
+        return (system, user)
+    }
+
+    /// The declaration without its indentation, cut after ``maximumDeclarationLines`` lines.
+    static func trimmedDeclaration(_ target: DocTarget) -> String {
+        var lines = splitLines(target.sourceText, breaks: .lsp).map(\.contentText)
+        while let last = lines.last, last.trimmingWhitespace().isEmpty { lines.removeLast() }
+        let indentation = target.indentation
+        lines = lines.map { $0.hasPrefix(indentation) ? String($0.dropFirst(indentation.count)) : $0 }
+        if lines.count > maximumDeclarationLines {
+            let cut = lines.count - maximumDeclarationLines
+            lines = Array(lines.prefix(maximumDeclarationLines)) + ["    // … \(cut) more lines"]
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The facts the comment must match, as instructions.
+    static func facts(_ target: DocTarget) -> String {
+        var sentences: [String] = []
+        let names = target.documentedParameterNames
+        if names.isEmpty {
+            sentences.append("Do not write - Parameters:.")
+        } else {
+            let noun = names.count == 1 ? "parameter" : "parameters"
+            sentences.append("Document the \(noun) \(names.joined(separator: ", ")).")
+        }
+        sentences.append(target.returnsValue ? "Write - Returns:." : "Do not write - Returns:.")
+        sentences.append(target.isThrowing ? "Write - Throws:." : "Do not write - Throws:.")
+        return sentences.joined(separator: " ")
+    }
+}
