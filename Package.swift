@@ -22,7 +22,7 @@ let package = Package(
         .target(name: "AssistGit", dependencies: ["CLibGit2"]),
 
         // The repository index: file set, content-addressed analysis results, persistence.
-        .target(name: "AssistIndex", dependencies: ["AssistGit", "AssistCore"]),
+        .target(name: "AssistIndex", dependencies: ["AssistGit", "AssistCore", "AssistSwift"]),
 
         // Pure values and algorithms: configuration, documents. No IO.
         .target(name: "AssistCore"),
@@ -46,7 +46,7 @@ let package = Package(
         .target(
             name: "AssistServer",
             dependencies: [
-                "AssistCore", "AssistProtocol", "AssistJSONRPC", "AssistGit",
+                "AssistCore", "AssistProtocol", "AssistJSONRPC", "AssistGit", "AssistIndex", "AssistSwift",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -55,7 +55,7 @@ let package = Package(
         .target(
             name: "AssistCLI",
             dependencies: [
-                "AssistCore", "AssistServer", "AssistGit",
+                "AssistCore", "AssistServer", "AssistGit", "AssistIndex",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

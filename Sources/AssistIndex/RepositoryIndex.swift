@@ -44,6 +44,8 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
     /// The repository's git folder, which worker threads open for themselves.
     private let gitDirectory: String
     private let repository: Repository
+    /// The repository's working directory, or its git directory when it is bare.
+    public var root: String { repository.workingDirectory ?? repository.gitDirectory }
     private let workingTree: WorkingTree?
     /// Everything that changes; see the type's note on thread safety.
     private let state: Mutex<State>
@@ -117,10 +119,11 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
     ///
     /// - Parameters:
     ///   - path: The path from the repository root.
+    ///   - includingOverlay: `false` to get the committed content's result even when a buffer is set.
     /// - Returns: The result, or `nil` when the file is unknown or was skipped.
-    public func result(for path: String) -> Analyzer.Result? {
+    public func result(for path: String, includingOverlay: Bool = true) -> Analyzer.Result? {
         let found: (Overlay?, ArraySlice<UInt8>?) = state.withLock { state in
-            if let overlay = state.overlays[path] { return (overlay, nil) }
+            if includingOverlay, let overlay = state.overlays[path] { return (overlay, nil) }
             guard let position = state.positions[path], let blob = state.files[position].blob,
                   let record = state.cache.records[blob]
             else { return (nil, nil) }

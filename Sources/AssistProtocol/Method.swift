@@ -32,6 +32,9 @@ public enum MethodRegistry {
         InitializeRequest.self,
         ShutdownRequest.self,
         StatusRequest.self,
+        IndexStatusRequest.self,
+        IndexRefreshRequest.self,
+        WorkspaceSymbolRequest.self,
     ]
 
     /// Notifications the client sends to the daemon.

@@ -19,6 +19,8 @@ public struct ErrorCode: RawRepresentable, Sendable, Hashable, Codable, CustomSt
     public static let requestCancelled = ErrorCode(rawValue: -32800)
     /// The content the request was about changed while it ran (LSP).
     public static let contentModified = ErrorCode(rawValue: -32801)
+    /// The request was well formed but could not be carried out, e.g. no repository (LSP).
+    public static let requestFailed = ErrorCode(rawValue: -32803)
 
     public init(from decoder: any Decoder) throws {
         rawValue = try decoder.singleValueContainer().decode(Int.self)
@@ -40,6 +42,7 @@ public struct ErrorCode: RawRepresentable, Sendable, Hashable, Codable, CustomSt
         case .serverNotInitialized: "server not initialized"
         case .requestCancelled: "request cancelled"
         case .contentModified: "content modified"
+        case .requestFailed: "request failed"
         default: nil
         }
         return name.map { "\(rawValue) (\($0))" } ?? String(rawValue)

@@ -1,5 +1,7 @@
 import AssistCore
 import AssistGit
+import AssistIndex
+import AssistSwift
 import AssistJSONRPC
 import AssistProtocol
 import Foundation
@@ -103,6 +105,9 @@ public final class Server: Sendable {
         var cancelled = 0
         var repository: Repository?
         var repositoryError: String?
+        var workspaceIndex: SwiftWorkspaceIndex?
+        /// URIs of open documents changed since their overlay was last given to the index.
+        var staleOverlays: Set<String> = []
         var configuration: Configuration
         var configurationDiagnostics: [ConfigDiagnostic] = []
         var handlers: [String: RequestHandler] = [:]
@@ -176,6 +181,15 @@ public final class Server: Sendable {
 
     private func registerBuiltins() {
         register(StatusRequest.self) { [unowned self] _, _ in try self.status() }
+        register(IndexStatusRequest.self) { [unowned self] _, context in
+            try await self.indexStatus(refresh: false, progress: context.progress)
+        }
+        register(IndexRefreshRequest.self) { [unowned self] _, context in
+            try await self.indexStatus(refresh: true, progress: context.progress)
+        }
+        register(WorkspaceSymbolRequest.self) { [unowned self] request, _ in
+            try await self.workspaceSymbols(request.query)
+        }
     }
 
     /// Decodes request parameters into a typed request; absent parameters decode as `{}`.
@@ -436,6 +450,7 @@ public final class Server: Sendable {
                 let notification: DidOpenTextDocumentNotification = try Self.decodeParams(params)
                 let item = notification.textDocument
                 documents.open(TextDocument(uri: item.uri, languageID: item.languageId, version: item.version, text: item.text))
+                state.withLock { _ = $0.staleOverlays.insert(item.uri) }
             case DidChangeTextDocumentNotification.method:
                 let notification: DidChangeTextDocumentNotification = try Self.decodeParams(params)
                 try documents.change(
@@ -443,8 +458,10 @@ public final class Server: Sendable {
                     changes: notification.contentChanges.map(Self.textChange),
                     version: notification.textDocument.version
                 )
+                state.withLock { _ = $0.staleOverlays.insert(notification.textDocument.uri) }
             case DidCloseTextDocumentNotification.method:
                 let notification: DidCloseTextDocumentNotification = try Self.decodeParams(params)
+                state.withLock { _ = $0.staleOverlays.insert(notification.textDocument.uri) }
                 if !documents.close(notification.textDocument.uri) {
                     logger.warning("didClose for a document that is not open: \(notification.textDocument.uri)")
                 }
@@ -530,10 +547,12 @@ public final class Server: Sendable {
         if let limit = configuration.integer("server.maxMessageBytes") {
             maxMessageBytes.store(limit, ordering: .relaxed)
         }
+        let workspaceIndex = repository.flatMap { try? SwiftWorkspaceIndex(at: $0.workingDirectory ?? $0.gitDirectory) }
         state.withLock { state in
             state.initialized = true
             state.repository = repository
             state.repositoryError = repositoryError
+            state.workspaceIndex = workspaceIndex
             state.configuration = configuration
             state.configurationDiagnostics = diagnostics
         }
@@ -547,10 +566,118 @@ public final class Server: Sendable {
         return InitializeResult(
             capabilities: ServerCapabilities(
                 textDocumentSync: TextDocumentSyncOptions(openClose: true, change: 2),
+                workspaceSymbolProvider: true,
                 experimental: AssistCapabilities(methods: assistMethods)
             ),
             serverInfo: ClientInfo(name: "assist", version: AssistVersion.current)
         )
+    }
+
+    // MARK: - Index
+
+    /// The index, with every changed editor buffer applied as an overlay.
+    private func currentIndex() throws(ResponseError) -> (SwiftWorkspaceIndex, root: String) {
+        let (index, repository, error, stale) = state.withLock { state in
+            defer { state.staleOverlays.removeAll() }
+            return (state.workspaceIndex, state.repository, state.repositoryError, state.staleOverlays)
+        }
+        guard let index, let repository else {
+            throw ResponseError(.requestFailed, "no repository to index: \(error ?? "the workspace is not in a git repository")")
+        }
+        let root = repository.workingDirectory ?? repository.gitDirectory
+        for uri in stale.sorted() {
+            guard let path = Self.filePath(fromURI: uri), let relative = Self.relativePath(path, root: root),
+                  relative.hasSuffix(".swift")
+            else { continue }
+            index.setOverlay(path: relative, text: documents.document(uri)?.text)
+        }
+        return (index, root)
+    }
+
+    private func indexStatus(refresh: Bool, progress: ProgressReporter) async throws -> IndexStatusResult {
+        let (index, root) = try currentIndex()
+        progress.begin(refresh ? "Indexing the repository" : "Reading the index")
+        let summary = try await Self.offThePool { () throws(GitError) -> WorkspaceIndexSummary in
+            let report: @Sendable (Int, Int) -> Void = { done, total in
+                progress.report("\(done)/\(total) files", percentage: total == 0 ? 100 : done * 100 / total)
+            }
+            return refresh ? try index.refresh(progress: report) : try index.summary()
+        }
+        progress.end()
+        return Self.wire(summary, root: root)
+    }
+
+    private func workspaceSymbols(_ query: String) async throws -> [SymbolInformation] {
+        let (index, root) = try currentIndex()
+        let symbols = try await Self.offThePool { () throws(GitError) in try index.symbols(matching: query) }
+        return symbols.map { symbol in
+            let uri = URL(fileURLWithPath: root).appendingPathComponent(symbol.path).absoluteString
+            let range = Range(
+                start: Position(line: symbol.nameRange.start.line - 1, character: symbol.nameRange.start.utf16Column - 1),
+                end: Position(line: symbol.nameRange.end.line - 1, character: symbol.nameRange.end.utf16Column - 1))
+            return SymbolInformation(
+                name: symbol.name, kind: Self.symbolKind(symbol.kind, containers: symbol.containers),
+                location: Location(uri: uri, range: range),
+                containerName: symbol.containers.isEmpty ? nil : symbol.containers.joined(separator: "."))
+        }
+    }
+
+    /// Runs blocking index work on a global queue, so it never holds a cooperative thread.
+    private static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws(GitError) -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                do {
+                    continuation.resume(returning: try work())
+                } catch {
+                    continuation.resume(throwing: ResponseError(.requestFailed, "the index could not read the repository: \(error)"))
+                }
+            }
+        }
+    }
+
+    static func wire(_ summary: WorkspaceIndexSummary, root: String) -> IndexStatusResult {
+        let figures = summary.figures
+        return IndexStatusResult(
+            repository: root, files: figures.files,
+            filesByLanguage: Dictionary(uniqueKeysWithValues: figures.filesByLanguage.map { ($0.key.rawValue, $0.value) }),
+            filesAnalyzed: figures.filesAnalyzed,
+            filesSkipped: Dictionary(uniqueKeysWithValues: figures.filesSkipped.map { ($0.key.rawValue, $0.value) }),
+            declarations: summary.declarations,
+            publicAPI: PublicAPICounts(
+                total: summary.publicAPI, documented: summary.publicAPIDocumented,
+                undocumented: summary.publicAPI - summary.publicAPIDocumented),
+            filesWithSyntaxErrors: summary.filesWithSyntaxErrors, openBuffers: summary.overlays,
+            cache: IndexCacheFigures(
+                load: figures.cacheLoad.description, hits: figures.cacheHits, misses: figures.cacheMisses,
+                analyses: figures.analyses, fileBytes: figures.cacheFileBytes, writeError: figures.cacheWriteError),
+            timings: Dictionary(uniqueKeysWithValues: figures.timings.map { ($0.key.rawValue, $0.value) }))
+    }
+
+    static func symbolKind(_ kind: SwiftDeclarationKind, containers: [String]) -> Int {
+        switch kind.rawValue {
+        case "class", "actor": 5
+        case "function": containers.isEmpty ? 12 : 6
+        case "variable": containers.isEmpty ? 13 : 7
+        case "constant": containers.isEmpty ? 14 : 7
+        case "initializer", "deinitializer": 9
+        case "enum": 10
+        case "protocol": 11
+        case "enumCase": 22
+        case "struct": 23
+        case "operator", "precedenceGroup": 25
+        case "typeAlias", "associatedType": 26
+        case "extension": 3
+        case "subscript": 6
+        case "macro": 12
+        default: 13
+        }
+    }
+
+    /// `path` relative to `root`, or `nil` when it is outside.
+    static func relativePath(_ path: String, root: String) -> String? {
+        let prefix = root.hasSuffix("/") ? root : root + "/"
+        guard path.hasPrefix(prefix) else { return nil }
+        return String(path.dropFirst(prefix.count))
     }
 
     /// Exits (code 1) when the client process is gone, as LSP asks: an editor that crashed must not

@@ -96,6 +96,39 @@ struct CLITests {
     }
 }
 
+@Suite("assist index")
+struct IndexCLITests {
+    @Test func indexPrintsFiguresAndUsesItsCache() async throws {
+        let fixture = try FixtureRepository.make(files: [
+            "Sources/A.swift": "/// Documented.\npublic func a() {}\npublic func b() {}\n",
+            "notes.txt": "hello\n",
+        ])
+        defer { fixture.remove() }
+        let cold = try runAssist(["index", "--json"], in: fixture.path)
+        #expect(cold.status == 0, "\(cold.stderr)")
+        let figures = try JSONDecoder().decode(JSONValue.self, from: Data(cold.stdout.utf8))
+        #expect(figures["files"] == 2)
+        #expect(figures["declarations"] == 2)
+        #expect(figures["publicAPI"] == ["total": 2, "documented": 1, "undocumented": 1])
+        #expect(figures["cache"]?["analyses"] == 1)
+        let warm = try runAssist(["index"], in: fixture.path + "/Sources")
+        #expect(warm.status == 0)
+        #expect(warm.stdout.contains("public API: 2 declarations, 1 documented, 1 undocumented"))
+        #expect(warm.stdout.contains("0 analyses"))
+        #expect(warm.stderr.isEmpty, "no progress bar without a terminal: \(warm.stderr)")
+    }
+
+    @Test func indexOutsideARepositoryFailsClearly() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assist-noindex-cli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try runAssist(["index"], in: directory)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("not a git repository"))
+        #expect(result.stderr.contains(directory))
+    }
+}
+
 @Suite("assist serve as a process")
 struct ServeProcessTests {
     @Test func stdoutCarriesOnlyFramesAndLogsGoToStderr() async throws {

@@ -1,0 +1,124 @@
+import ArgumentParser
+import AssistGit
+import AssistIndex
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `assist index`: builds or refreshes the repository index and prints its figures.
+struct IndexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index",
+        abstract: "Build or refresh the repository index and print its figures.",
+        discussion: """
+            Lists the files git knows (HEAD, the staged index, the working tree's changes and \
+            untracked files), parses every Swift file with swift-syntax, and keeps the results under \
+            .git/assist/, keyed by content, so later runs analyse only what changed. Shows a progress \
+            bar on a terminal.
+            """
+    )
+
+    @Argument(help: "A directory inside the repository (default: the current directory).")
+    var path: String?
+
+    @Flag(help: "Print the figures as JSON.")
+    var json = false
+
+    func run() throws {
+        let start = path ?? FileManager.default.currentDirectoryPath
+        let index: SwiftWorkspaceIndex
+        do {
+            index = try SwiftWorkspaceIndex(at: start)
+        } catch {
+            FileHandle.standardError.write(Data("assist index: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1 && !json)
+        let summary: WorkspaceIndexSummary
+        do {
+            summary = try index.refresh { done, total in bar.update(done: done, total: total) }
+        } catch {
+            bar.finish()
+            FileHandle.standardError.write(Data("assist index: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        bar.finish()
+        let root = index.index.root
+        if json {
+            print(try IndexReport.json(summary, root: root))
+        } else {
+            print(IndexReport.text(summary, root: root), terminator: "")
+        }
+    }
+}
+
+/// A one-line progress bar on stderr, redrawn in place.
+final class ProgressBar: @unchecked Sendable {
+    private let enabled: Bool
+    private let lock = NSLock()
+    private var drawn = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(done: Int, total: Int) {
+        guard enabled, total > 0 else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        let width = 30
+        let filled = done * width / total
+        let line = "\r[\(String(repeating: "#", count: filled))\(String(repeating: " ", count: width - filled))] \(done)/\(total) files"
+        FileHandle.standardError.write(Data(line.utf8))
+        drawn = true
+    }
+
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        drawn = false
+    }
+}
+
+/// The figures of `assist index`, as text or JSON (the same fields as `assist/index/status`).
+enum IndexReport {
+    static func text(_ summary: WorkspaceIndexSummary, root: String) -> String {
+        let figures = summary.figures
+        var lines = ["repository: \(root)"]
+        let languages = figures.filesByLanguage.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key.rawValue < $1.key.rawValue }
+        lines.append("files: \(figures.files) (" + languages.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ") + ")")
+        lines.append("analysed: \(figures.filesAnalyzed) Swift files, \(summary.declarations) declarations, \(summary.filesWithSyntaxErrors) with syntax errors")
+        if !figures.filesSkipped.isEmpty {
+            lines.append("not analysed: " + figures.filesSkipped.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", "))
+        }
+        let undocumented = summary.publicAPI - summary.publicAPIDocumented
+        lines.append("public API: \(summary.publicAPI) declarations, \(summary.publicAPIDocumented) documented, \(undocumented) undocumented")
+        lines.append("cache: \(figures.cacheLoad); \(figures.cacheHits) hits, \(figures.cacheMisses) misses, \(figures.analyses) analyses, \(figures.cacheFileBytes) bytes on disk")
+        if let error = figures.cacheWriteError { lines.append("cache not written: \(error)") }
+        let total = figures.timings.values.reduce(0, +)
+        lines.append(String(format: "time: %.3f s (", total) + IndexFigures.Phase.allCases.compactMap { phase in
+            figures.timings[phase].map { String(format: "%@ %.3f", phase.rawValue, $0) }
+        }.joined(separator: ", ") + ")")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func json(_ summary: WorkspaceIndexSummary, root: String) throws -> String {
+        let figures = summary.figures
+        let object: [String: Any] = [
+            "repository": root,
+            "files": figures.files,
+            "filesByLanguage": Dictionary(uniqueKeysWithValues: figures.filesByLanguage.map { ($0.key.rawValue, $0.value) }),
+            "filesAnalyzed": figures.filesAnalyzed,
+            "filesSkipped": Dictionary(uniqueKeysWithValues: figures.filesSkipped.map { ($0.key.rawValue, $0.value) }),
+            "declarations": summary.declarations,
+            "publicAPI": ["total": summary.publicAPI, "documented": summary.publicAPIDocumented, "undocumented": summary.publicAPI - summary.publicAPIDocumented],
+            "filesWithSyntaxErrors": summary.filesWithSyntaxErrors,
+            "cache": ["load": figures.cacheLoad.description, "hits": figures.cacheHits, "misses": figures.cacheMisses,
+                      "analyses": figures.analyses, "fileBytes": figures.cacheFileBytes] as [String: Any],
+            "timings": Dictionary(uniqueKeysWithValues: figures.timings.map { ($0.key.rawValue, $0.value) }),
+        ]
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+}
