@@ -52,7 +52,8 @@ public struct LocalModelStatus: Sendable, Equatable, Codable {
     public var engine: Engine
     /// Every known model.
     public var models: [Model]
-    /// The managed servers recorded in the cache.
+    /// The managed servers recorded in the cache (stale records, whose server and owner are both
+    /// gone, are removed when read).
     public var servers: [Server]
 
     /// Reads a cache's status; model files are checked against their sha256 (again only when changed).
@@ -83,8 +84,16 @@ public struct LocalModelStatus: Sendable, Equatable, Codable {
         var servers: [Server] = []
         let names = (try? FileManager.default.contentsOfDirectory(atPath: cache.runDirectory.path)) ?? []
         for name in names.sorted() where name.hasPrefix("server-") && name.hasSuffix(".json") {
-            guard let record = AtomicFile.read(ManagedServerRecord.self, from: cache.runDirectory.appendingPathComponent(name)) else { continue }
-            servers.append(Server(record: record, running: ProcessProbe.isLive(record.processID, commandContains: "llama-server")))
+            let url = cache.runDirectory.appendingPathComponent(name)
+            guard let record = AtomicFile.read(ManagedServerRecord.self, from: url) else { continue }
+            let running = ProcessProbe.isLive(record.processID, commandContains: "llama-server")
+            if !running && !ProcessProbe.isLive(record.ownerProcessID) {
+                // Both the server and its owner are gone (the owner was killed before it could
+                // remove the record): the record is stale.
+                try? FileManager.default.removeItem(at: url)
+                continue
+            }
+            servers.append(Server(record: record, running: running))
         }
         return LocalModelStatus(cache: cache.root.path, engine: engine, models: models, servers: servers)
     }

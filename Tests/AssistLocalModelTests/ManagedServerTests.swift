@@ -89,20 +89,8 @@ struct ManagedServerTests {
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)
         #expect(await eventually(within: 10) { !ProcessProbe.isLive(serverPID) }, "llama-server \(serverPID) outlived its parent")
-    }
-}
-
-@Suite("assist model status")
-struct StatusTests {
-    @Test func emptyCacheShowsNothingInstalled() async throws {
-        let scratch = try scratchDirectory("status")
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let status = await LocalModelStatus.read(LocalModelCache(root: scratch))
-        #expect(status.engine.installed == false)
-        #expect(status.models.map(\.id) == ["qwen2.5-coder-0.5b", "smollm2-135m"])
-        #expect(status.models.allSatisfy { !$0.installed && $0.problem?.contains("assist model install") == true })
-        #expect(status.servers.isEmpty)
-        #expect(status.rendered.contains("engine: not installed; run `assist model install`"))
+        let status = await LocalModelStatus.read(cache)
+        #expect(!status.servers.contains { $0.record.processID == serverPID }, "the stale record is dropped")
     }
 
     @Test func installedCacheShowsBinaryModelAndRunningServer() async throws {
@@ -123,5 +111,19 @@ struct StatusTests {
         #expect(running.record.ownerProcessID == getpid())
         let after = await LocalModelStatus.read(cache)
         #expect(!after.servers.contains { $0.record.processID == endpoint.processID }, "stop removes the record")
+    }
+}
+
+@Suite("assist model status")
+struct StatusTests {
+    @Test func emptyCacheShowsNothingInstalled() async throws {
+        let scratch = try scratchDirectory("status")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let status = await LocalModelStatus.read(LocalModelCache(root: scratch))
+        #expect(status.engine.installed == false)
+        #expect(status.models.map(\.id) == ["qwen2.5-coder-0.5b", "smollm2-135m"])
+        #expect(status.models.allSatisfy { !$0.installed && $0.problem?.contains("assist model install") == true })
+        #expect(status.servers.isEmpty)
+        #expect(status.rendered.contains("engine: not installed; run `assist model install`"))
     }
 }
