@@ -18,6 +18,8 @@ public struct LocalModelStatus: Sendable, Equatable, Codable {
         public var builtFor: HostFingerprint?
         /// This machine.
         public var host: HostFingerprint
+        /// Whether `llama-server` runs with `--no-repack` here, because repacking crashed it.
+        public var repackingDisabled: Bool
     }
 
     /// One model.
@@ -64,7 +66,8 @@ public struct LocalModelStatus: Sendable, Equatable, Codable {
         let anyEngine = AtomicFile.read(EngineRecord.self, from: cache.engineRecord)
         let engine = Engine(
             installed: installedEngine != nil, binary: installedEngine?.binary, builtFor: anyEngine?.host,
-            host: HostFingerprint.current)
+            host: HostFingerprint.current,
+            repackingDisabled: FileManager.default.fileExists(atPath: cache.engineDirectory.appendingPathComponent("needs-no-repack").path))
         var models: [Model] = []
         for spec in LocalModelSpec.all {
             let path = cache.file(for: spec).path
@@ -103,6 +106,9 @@ public struct LocalModelStatus: Sendable, Equatable, Codable {
         var lines = ["cache: \(cache)"]
         if engine.installed, let binary = engine.binary {
             lines.append("engine: llama-server \(binary) (built for this host: \(engine.host))")
+            if engine.repackingDisabled {
+                lines.append("engine: weight repacking crashed llama-server on this machine; it runs with --no-repack")
+            }
         } else if let other = engine.builtFor {
             lines.append("engine: not installed for this host (the cached build is for \(other)); run `assist model install`")
         } else {

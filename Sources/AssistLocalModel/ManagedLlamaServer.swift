@@ -31,6 +31,13 @@ public actor ManagedLlamaServer {
         public var logDirectory: URL?
         /// Where to write a record of the running server for `assist model status`, or `nil` for none.
         public var runDirectory: URL?
+        /// Whether to pass `--no-repack` (no weight repacking, so no AMX kernels). See ``repackMarker``.
+        public var disableRepacking: Bool
+        /// A file whose presence means that weight repacking crashes `llama-server` on this machine
+        /// (seen where the CPU reports AMX but its tile instructions fault, as in some sandboxes).
+        /// When the server dies of SIGILL or SIGSEGV while loading, the server is started again with
+        /// `--no-repack` and this file is written, so later starts skip the crash. `nil`: not remembered.
+        public var repackMarker: URL?
 
         /// Creates a configuration.
         /// - Parameters:
@@ -43,7 +50,8 @@ public actor ManagedLlamaServer {
         ///   - runDirectory: Where to record the running server, or `nil` for nowhere.
         public init(
             binary: URL, model: URL, contextSize: Int = 8192, threads: Int = 2,
-            startupTimeout: Duration = .seconds(120), logDirectory: URL? = nil, runDirectory: URL? = nil
+            startupTimeout: Duration = .seconds(120), logDirectory: URL? = nil, runDirectory: URL? = nil,
+            disableRepacking: Bool = false, repackMarker: URL? = nil
         ) {
             self.binary = binary
             self.model = model
@@ -52,6 +60,8 @@ public actor ManagedLlamaServer {
             self.startupTimeout = startupTimeout
             self.logDirectory = logDirectory
             self.runDirectory = runDirectory
+            self.disableRepacking = disableRepacking || repackMarker.map { FileManager.default.fileExists(atPath: $0.path) } ?? false
+            self.repackMarker = repackMarker
         }
 
         /// The configuration for a model installed in a cache, after checking that the engine is
@@ -68,7 +78,8 @@ public actor ManagedLlamaServer {
             let file = try await LocalModelStore.verifiedFile(for: model, in: cache)
             return Configuration(
                 binary: URL(fileURLWithPath: engine.binary), model: file,
-                logDirectory: cache.logsDirectory, runDirectory: cache.runDirectory)
+                logDirectory: cache.logsDirectory, runDirectory: cache.runDirectory,
+                repackMarker: cache.engineDirectory.appendingPathComponent("needs-no-repack"))
         }
     }
 
@@ -84,8 +95,8 @@ public actor ManagedLlamaServer {
         public let contextWindow: Int
     }
 
-    /// How the server is run.
-    public let configuration: Configuration
+    /// How the server is run (``Configuration/disableRepacking`` turns on after a crash while loading).
+    public private(set) var configuration: Configuration
     /// How many times a server process was started (a restart after a death counts).
     public private(set) var startCount = 0
     private var current: Endpoint?
@@ -130,6 +141,17 @@ public actor ManagedLlamaServer {
                 return endpoint
             } catch let error as LocalModelError {
                 lastError = error
+            } catch let crash as CrashedWhileLoading {
+                guard !configuration.disableRepacking else {
+                    throw LocalModelError(.serverFailed, crash.message)
+                }
+                // Seen where the CPU reports AMX but its tile instructions fault: the repacked
+                // (AMX) kernels crash; the plain ones work.
+                configuration.disableRepacking = true
+                if let marker = configuration.repackMarker {
+                    try? AtomicFile.write(Data(crash.message.utf8), to: marker)
+                }
+                lastError = LocalModelError(.serverFailed, crash.message)
             }
         }
         throw lastError ?? LocalModelError(.serverFailed, "llama-server did not start")
@@ -160,11 +182,23 @@ public actor ManagedLlamaServer {
 
     /// Whether our child `pid` still runs; reaps it when it has exited.
     private static func isRunning(_ pid: Int32) -> Bool {
+        exitStatus(pid) == nil
+    }
+
+    /// `nil` while our child `pid` runs; once it has exited, reaps it and returns its wait status
+    /// (-1 when it was reaped elsewhere).
+    private static func exitStatus(_ pid: Int32) -> Int32? {
         var status: Int32 = 0
         let result = waitpid(pid, &status, WNOHANG)
-        if result == 0 { return true }
-        if result < 0 && errno != ECHILD { return kill(pid, 0) == 0 }
-        return false
+        if result == 0 { return nil }
+        if result == pid { return status }
+        if errno != ECHILD && kill(pid, 0) == 0 { return nil }
+        return -1
+    }
+
+    /// The server died of a signal such as SIGILL while loading the model.
+    private struct CrashedWhileLoading: Error {
+        var message: String
     }
 
     private func forgetDead() {
@@ -185,7 +219,7 @@ public actor ManagedLlamaServer {
             configuration.binary.path, "-m", configuration.model.path, "--host", "127.0.0.1", "--port", String(port),
             "-t", String(configuration.threads), "-c", String(configuration.contextSize), "-np", "1",
             "--no-webui", "--offline",
-        ]
+        ] + (configuration.disableRepacking ? ["--no-repack"] : [])
         let environment = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
         let output = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard output >= 0 else {
@@ -198,9 +232,13 @@ public actor ManagedLlamaServer {
 
         let deadline = ContinuousClock.now + configuration.startupTimeout
         while true {
-            if !Self.isRunning(pid) {
+            if let status = Self.exitStatus(pid) {
                 removeRecord(pid)
-                throw LocalModelError(.serverFailed, "llama-server exited while starting; the end of its log (\(logPath)):\n\(Self.tail(logPath))")
+                let signal = status & 0x7f
+                if status != -1, signal == SIGILL || signal == SIGSEGV || signal == SIGBUS {
+                    throw CrashedWhileLoading(message: "llama-server died of signal \(signal) while loading \(configuration.model.lastPathComponent)\(configuration.disableRepacking ? " with --no-repack" : ""); the end of its log (\(logPath)):\n\(Self.tail(logPath))")
+                }
+                throw LocalModelError(.serverFailed, "llama-server exited while starting (wait status \(status)); the end of its log (\(logPath)):\n\(Self.tail(logPath))")
             }
             if let health = await LoopbackHTTP.get(port: port, path: "/health", timeoutSeconds: 2), health.status == 200 {
                 break
