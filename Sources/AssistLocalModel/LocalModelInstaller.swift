@@ -69,6 +69,8 @@ public struct LocalModelInstaller: Sendable {
         for model in models {
             steps.append(try await installModel(model))
         }
+        // Leave no empty downloads directory behind (rmdir fails, harmlessly, when it is not empty).
+        rmdir(cache.downloadsDirectory.path)
         return InstallReport(steps: steps)
     }
 
