@@ -63,6 +63,20 @@ struct ModelInstallCommand: AsyncParsableCommand {
             cache: cache, environment: ProcessInfo.processInfo.environment,
             progress: { printError("assist model install: \($0)") })
         printError("assist model install: cache \(cache.root.path)")
+        // Interrupted: end pip and its build too (they run in their own process groups), then exit.
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let sources = ([SIGINT, SIGTERM] as [Int32]).map { (number: Int32) -> any DispatchSourceSignal in
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                printError("assist model install: interrupted; the unfinished step is redone next time")
+                ChildProcess.terminateAll()
+                Foundation.exit(128 + number)
+            }
+            source.resume()
+            return source
+        }
+        defer { sources.forEach { $0.cancel() } }
         do {
             let report = try await installer.install(models: testModelOnly ? [.smolLM2] : LocalModelSpec.all)
             if report.changedNothing {

@@ -300,7 +300,7 @@ public actor ManagedLlamaServer {
         var failedCall: UnsafePointer<CChar>?
         let pid = argv.withUnsafeBufferPointer { argvBuffer in
             envp.withUnsafeBufferPointer { envpBuffer in
-                assist_spawn(arguments[0], argvBuffer.baseAddress, envpBuffer.baseAddress, output, &errorNumber, &failedCall)
+                assist_spawn(arguments[0], argvBuffer.baseAddress, envpBuffer.baseAddress, output, output, &errorNumber, &failedCall)
             }
         }
         guard pid > 0 else {

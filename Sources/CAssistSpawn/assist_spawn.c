@@ -19,6 +19,7 @@ struct spawn_request {
     char *const *argv;
     char *const *envp;
     int output_fd;
+    int error_fd;
     pid_t pid;
     int error_number;
     const char *failed_call;
@@ -53,7 +54,7 @@ static void child(const struct spawn_request *request, pid_t parent, int report_
     }
     int null_fd = open("/dev/null", O_RDONLY);
     if (null_fd < 0 || dup2(null_fd, 0) < 0) child_fail(report_fd, errno);
-    if (dup2(request->output_fd, 1) < 0 || dup2(request->output_fd, 2) < 0) child_fail(report_fd, errno);
+    if (dup2(request->output_fd, 1) < 0 || dup2(request->error_fd, 2) < 0) child_fail(report_fd, errno);
     // Close every other descriptor except the report pipe (close-on-exec).
     for (int fd = 3; fd < 1024; fd++) {
         if (fd != report_fd) close(fd);
@@ -147,7 +148,7 @@ static int start_spawner(void) {
     return 0;
 }
 
-pid_t assist_spawn(const char *path, char *const argv[], char *const envp[], int output_fd,
+pid_t assist_spawn(const char *path, char *const argv[], char *const envp[], int output_fd, int error_fd,
                    int *error_number, const char **failed_call) {
     struct spawn_request request;
     memset(&request, 0, sizeof request);
@@ -155,6 +156,7 @@ pid_t assist_spawn(const char *path, char *const argv[], char *const envp[], int
     request.argv = argv;
     request.envp = envp;
     request.output_fd = output_fd;
+    request.error_fd = error_fd;
 
     pthread_mutex_lock(&callers);
     pthread_mutex_lock(&lock);

