@@ -51,11 +51,18 @@ let package = Package(
             ]
         ),
 
+        // Starts a child that dies with this process (Linux: PR_SET_PDEATHSIG from a long-lived thread).
+        .target(name: "CAssistSpawn"),
+
+        // The managed local model: install llama-server and the models into a per-user cache,
+        // and run llama-server as an owned child process.
+        .target(name: "AssistLocalModel", dependencies: ["CAssistSpawn"]),
+
         // Subcommands as a library, so tests can run them in-process.
         .target(
             name: "AssistCLI",
             dependencies: [
-                "AssistCore", "AssistServer", "AssistGit", "AssistIndex",
+                "AssistCore", "AssistServer", "AssistGit", "AssistIndex", "AssistLocalModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -97,6 +104,10 @@ let package = Package(
         .testTarget(
             name: "AssistServerTests",
             dependencies: ["AssistServer", "AssistTestSupport", "AssistProtocol", "AssistJSONRPC", "AssistCore"]
+        ),
+        .testTarget(
+            name: "AssistLocalModelTests",
+            dependencies: ["AssistLocalModel", "AssistTestSupport"]
         ),
         .testTarget(
             name: "AssistEndToEndTests",

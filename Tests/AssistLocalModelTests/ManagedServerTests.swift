@@ -1,0 +1,164 @@
+@testable import AssistLocalModel
+import AssistTestSupport
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The managed server against the real `llama-server` with SmolLM2 (installed by
+/// `assist model install --test-model-only`; scripts/test does it).
+@Suite("managed llama-server", .serialized)
+struct ManagedServerTests {
+    private func makeServer(_ cache: LocalModelCache) async throws -> ManagedLlamaServer {
+        var configuration = try await ManagedLlamaServer.Configuration.installed(in: cache, model: .smolLM2)
+        configuration.runDirectory = nil
+        return ManagedLlamaServer(configuration: configuration)
+    }
+
+    @Test func startAnswersHealthAndReportsTheContextWindow() async throws {
+        let server = try await makeServer(try await installedCache())
+        let started = ContinuousClock.now
+        let endpoint = try await server.endpoint()
+        let startup = ContinuousClock.now - started
+        defer { Task { await server.stop() } }
+        print("managed llama-server with SmolLM2 answered /health after \(startup)")
+
+        #expect(endpoint.contextWindow == 8192)
+        #expect(endpoint.baseURL.absoluteString == "http://127.0.0.1:\(endpoint.port)")
+        let health = try #require(await LoopbackHTTP.get(port: endpoint.port, path: "/health"))
+        #expect(health.status == 200)
+        #expect(ProcessProbe.isLive(endpoint.processID, commandContains: "llama-server"))
+        // A second use while it lives is the same process. (The first use may have started two: see
+        // repackingCrashIsRemembered.)
+        let starts = await server.startCount
+        #expect(try await server.endpoint() == endpoint)
+        #expect(await server.startCount == starts)
+        await server.stop()
+    }
+
+    /// Where llama-server dies of SIGILL/SIGSEGV while loading (a CPU that reports AMX whose tile
+    /// instructions fault), it is started again with `--no-repack`, and the cache remembers it.
+    @Test func repackingCrashIsRemembered() async throws {
+        let cache = try await installedCache()
+        let marker = cache.engineDirectory.appendingPathComponent("needs-no-repack")
+        let configuration = try await ManagedLlamaServer.Configuration.installed(in: cache, model: .smolLM2)
+        #expect(configuration.repackMarker == marker)
+        #expect(configuration.disableRepacking == FileManager.default.fileExists(atPath: marker.path))
+
+        let scratch = try scratchDirectory("repack")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let scratchMarker = scratch.appendingPathComponent("needs-no-repack")
+        var fresh = ManagedLlamaServer.Configuration(
+            binary: configuration.binary, model: configuration.model, repackMarker: scratchMarker)
+        #expect(fresh.disableRepacking == false)
+        let server = ManagedLlamaServer(configuration: fresh)
+        let endpoint = try await server.endpoint()
+        let cmdline = String(decoding: FileManager.default.contents(atPath: "/proc/\(endpoint.processID)/cmdline") ?? Data(), as: UTF8.self)
+        let crashed = await server.startCount == 2
+        #expect(cmdline.contains("--no-repack") == crashed)
+        #expect(FileManager.default.fileExists(atPath: scratchMarker.path) == crashed)
+        await server.stop()
+        fresh = ManagedLlamaServer.Configuration(binary: configuration.binary, model: configuration.model, repackMarker: scratchMarker)
+        #expect(fresh.disableRepacking == crashed)
+        print("llama-server weight repacking on this machine: \(crashed ? "crashes; --no-repack is used" : "works")")
+    }
+
+    @Test func killedServerIsRestartedOnNextUse() async throws {
+        let server = try await makeServer(try await installedCache())
+        let first = try await server.endpoint()
+        #expect(kill(first.processID, SIGKILL) == 0)
+        // The server notices the death (and reaps the process) once the whole thread group is gone.
+        var noticed = false
+        for _ in 0..<100 where !noticed {
+            noticed = await server.processID == nil
+            if !noticed { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(noticed, "the killed server is still reported as running")
+
+        let second = try await server.endpoint()
+        #expect(second.processID != first.processID)
+        #expect(await server.startCount == 2)
+        let health = try #require(await LoopbackHTTP.get(port: second.port, path: "/health"))
+        #expect(health.status == 200)
+        await server.stop()
+    }
+
+    @Test func stopLeavesNoProcess() async throws {
+        let server = try await makeServer(try await installedCache())
+        let endpoint = try await server.endpoint()
+        #expect(children(of: getpid(), running: "llama-server") == [endpoint.processID])
+        await server.stop()
+        #expect(kill(endpoint.processID, 0) == -1 && errno == ESRCH, "the process is gone and reaped")
+        #expect(children(of: getpid(), running: "llama-server").isEmpty)
+        #expect(await server.processID == nil)
+        #expect(await LoopbackHTTP.get(port: endpoint.port, path: "/health", timeoutSeconds: 1) == nil)
+    }
+
+    @Test func serverDiesWithItsParentEvenOnSIGKILL() async throws {
+        let cache = try await installedCache()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try TestClient.assistBinary())
+        process.arguments = ["model", "serve", "--model", LocalModelSpec.smolLM2.id, "--cache", cache.root.path]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.standardError
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let line = await withCheckedContinuation { continuation in
+            Thread {
+                var bytes = Data()
+                while let byte = try? output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
+                    bytes.append(byte)
+                }
+                continuation.resume(returning: bytes)
+            }.start()
+        }
+        let object = try #require(try JSONSerialization.jsonObject(with: line) as? [String: Any], "assist model serve printed no JSON line")
+        let serverPID = try #require((object["pid"] as? NSNumber)?.int32Value)
+        #expect((object["ownerPID"] as? NSNumber)?.int32Value == process.processIdentifier)
+        #expect(children(of: process.processIdentifier, running: "llama-server") == [serverPID])
+
+        #expect(kill(process.processIdentifier, SIGKILL) == 0)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(await eventually(within: 10) { !ProcessProbe.isLive(serverPID) }, "llama-server \(serverPID) outlived its parent")
+        let status = await LocalModelStatus.read(cache)
+        #expect(!status.servers.contains { $0.record.processID == serverPID }, "the stale record is dropped")
+    }
+
+    @Test func installedCacheShowsBinaryModelAndRunningServer() async throws {
+        let cache = try await installedCache()
+        let server = ManagedLlamaServer(configuration: try await .installed(in: cache, model: .smolLM2))
+        let endpoint = try await server.endpoint()
+        let status = await LocalModelStatus.read(cache)
+        await server.stop()
+
+        #expect(status.engine.installed)
+        let smol = try #require(status.models.first { $0.id == "smollm2-135m" })
+        #expect(smol.installed)
+        #expect(smol.bytes == LocalModelSpec.smolLM2.bytes)
+        #expect(smol.sha256 == LocalModelSpec.smolLM2.sha256)
+        let running = try #require(status.servers.first { $0.record.processID == endpoint.processID })
+        #expect(running.running)
+        #expect(running.record.port == endpoint.port)
+        #expect(running.record.ownerProcessID == getpid())
+        let after = await LocalModelStatus.read(cache)
+        #expect(!after.servers.contains { $0.record.processID == endpoint.processID }, "stop removes the record")
+    }
+}
+
+@Suite("assist model status")
+struct StatusTests {
+    @Test func emptyCacheShowsNothingInstalled() async throws {
+        let scratch = try scratchDirectory("status")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let status = await LocalModelStatus.read(LocalModelCache(root: scratch))
+        #expect(status.engine.installed == false)
+        #expect(status.models.map(\.id) == ["qwen2.5-coder-0.5b", "smollm2-135m"])
+        #expect(status.models.allSatisfy { !$0.installed && $0.problem?.contains("assist model install") == true })
+        #expect(status.servers.isEmpty)
+        #expect(status.rendered.contains("engine: not installed; run `assist model install`"))
+    }
+}
