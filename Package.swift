@@ -24,6 +24,9 @@ let package = Package(
         // The repository index: file set, content-addressed analysis results, persistence.
         .target(name: "AssistIndex", dependencies: ["AssistGit", "AssistCore", "AssistSwift"]),
 
+        // Docstrings end to end: choose declarations, prompt, parse, render, validate, diff.
+        .target(name: "AssistDocstrings", dependencies: ["AssistCore", "AssistSwift"]),
+
         // Pure values and algorithms: configuration, documents. No IO.
         .target(name: "AssistCore"),
 
@@ -100,6 +103,7 @@ let package = Package(
         .testTarget(name: "AssistIndexTests", dependencies: ["AssistIndex", "AssistGit", "AssistTestSupport"]),
         .testTarget(name: "AssistCoreTests", dependencies: ["AssistCore"]),
         .testTarget(name: "AssistSwiftTests", dependencies: ["AssistSwift"]),
+        .testTarget(name: "AssistDocstringsTests", dependencies: ["AssistDocstrings", "AssistCore", "AssistSwift"]),
         .testTarget(name: "AssistJSONRPCTests", dependencies: ["AssistJSONRPC", "AssistProtocol"]),
         .testTarget(
             name: "AssistServerTests",

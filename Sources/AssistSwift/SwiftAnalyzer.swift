@@ -869,3 +869,19 @@ private struct TextJoiner {
         }
     }
 }
+
+extension SwiftAnalyzer {
+    /// The text of every token, without trivia (whitespace and comments), and whether the source
+    /// parsed without errors. Two sources with equal token lists differ only in trivia: this is how
+    /// a docstring edit is proved to have changed comments alone.
+    ///
+    /// - Parameter source: A Swift file's text.
+    /// - Returns: The token texts in order, and whether the parse had errors.
+    public static func tokens(source: String) -> (tokens: [String], hasErrors: Bool) {
+        let bytes = Array(source.utf8)
+        if squareBracketDepth(bytes) > maximumBracketDepth { return ([], true) }
+        let tree = bytes.withUnsafeBufferPointer { Parser.parse(source: $0) }
+        let tokens = tree.tokens(viewMode: .sourceAccurate).map(\.text)
+        return (tokens, tree.hasError)
+    }
+}

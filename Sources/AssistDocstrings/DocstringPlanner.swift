@@ -1,0 +1,133 @@
+import AssistCore
+import AssistSwift
+
+/// Which declarations a docstring request is about.
+public enum DocstringSelection: Sendable, Hashable {
+    /// The declaration with this name (`append`, `append(_:)`, or `Type.member`).
+    case symbol(String)
+    /// The innermost declaration whose signature or body holds this 1-based line.
+    case line(Int)
+    /// Every undocumented declaration in the file.
+    case allUndocumented
+}
+
+/// One declaration to document: the analysis, what the docstring core needs, and where the comment goes.
+public struct DocstringCandidate: Sendable {
+    public var declaration: SwiftDeclaration
+    public var target: DocTarget
+    /// The 0-based line the comment is inserted before (the first attribute's line, or the keyword's).
+    public var insertionLine: Int
+}
+
+/// Why a docstring request cannot be carried out.
+public struct DocstringError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Chooses declarations and maps them onto `DocTarget`. Pure.
+public enum DocstringPlanner {
+    /// Kinds that take a doc comment.
+    static let documentableKinds: Set<SwiftDeclarationKind> = [
+        .function, .initializer, .subscript, .variable, .constant, .typeAlias, .associatedType, .class, .struct,
+        .enum, .actor, .protocol, .enumCase, .macro,
+    ]
+
+    /// The declarations a selection names, in file order.
+    ///
+    /// - Parameters:
+    ///   - selection: What the user asked for.
+    ///   - analysis: The file's analysis.
+    ///   - source: The file's text.
+    /// - Returns: The candidates; `allUndocumented` and an already documented declaration give none.
+    /// - Throws: `DocstringError` when no declaration matches (naming the close ones).
+    public static func candidates(
+        _ selection: DocstringSelection, analysis: SwiftFileAnalysis, source: String
+    ) throws(DocstringError) -> [DocstringCandidate] {
+        let lines = lineTexts(source)
+        let documentable = analysis.declarations.filter { documentableKinds.contains($0.kind) }
+        let chosen: [SwiftDeclaration]
+        switch selection {
+        case .allUndocumented:
+            chosen = documentable.filter { $0.docComment == nil }
+        case .line(let line):
+            let holding = documentable.filter { $0.range.start.line <= line && line <= endLine($0) }
+            guard let innermost = holding.min(by: { span($0) < span($1) }) else {
+                throw DocstringError("no declaration at line \(line)")
+            }
+            chosen = innermost.docComment == nil ? [innermost] : []
+        case .symbol(let name):
+            let matches = documentable.filter { matchesSymbol($0, name) }
+            guard !matches.isEmpty else {
+                let close = SymbolMatcher.rank(query: name, documentable.map { ($0.name, $0.fullName) }, limit: 3)
+                throw DocstringError("no declaration named '\(name)'" + (close.isEmpty ? "" : "; did you mean \(close.joined(separator: ", "))?"))
+            }
+            guard matches.count == 1 else {
+                throw DocstringError("'\(name)' names \(matches.count) declarations (lines \(matches.map { String($0.range.start.line) }.joined(separator: ", "))): use --line")
+            }
+            chosen = matches[0].docComment == nil ? matches : []
+        }
+        return chosen.map { candidate(for: $0, lines: lines) }
+    }
+
+    /// Undocumented `public`/`open` declarations (`assist docstring --check`).
+    ///
+    /// - Parameter analysis: The file's analysis.
+    /// - Returns: The declarations, in file order.
+    public static func undocumentedPublicAPI(_ analysis: SwiftFileAnalysis) -> [SwiftDeclaration] {
+        analysis.declarations.filter { documentableKinds.contains($0.kind) && $0.isPublicAPI && $0.docComment == nil }
+    }
+
+    static func candidate(for declaration: SwiftDeclaration, lines: [Substring]) -> DocstringCandidate {
+        let first = declaration.range.start.line - 1
+        let lineText = first < lines.count ? lines[first] : ""
+        let indentation = String(lineText.prefix { $0 == " " || $0 == "\t" })
+        let last = min(lines.count, endLine(declaration))
+        let sourceText = first < last ? lines[first..<last].joined(separator: "\n") : String(lineText)
+        let kind: DeclarationKind = switch declaration.kind {
+        case .function, .macro: .function
+        case .initializer: .initializer
+        case .subscript: .subscript
+        case .variable, .constant: .property
+        case .class, .struct, .enum, .actor, .protocol: .type
+        case .enumCase: .enumCase
+        case .typeAlias, .associatedType: .typeAlias
+        default: .other
+        }
+        let takesParameters = [.function, .initializer, .subscript, .macro].contains(declaration.kind)
+        let target = DocTarget(
+            name: declaration.fullName, kind: kind,
+            parameters: takesParameters ? declaration.parameters.map {
+                DocParameter(externalLabel: $0.externalName, internalName: $0.internalName)
+            } : [],
+            isThrowing: declaration.throwsKind != .none,
+            returnsValue: takesParameters && declaration.kind != .initializer && returnsValue(declaration.resultType),
+            isAsync: declaration.isAsync, indentation: indentation, sourceText: sourceText)
+        return DocstringCandidate(declaration: declaration, target: target, insertionLine: first)
+    }
+
+    static func returnsValue(_ resultType: String?) -> Bool {
+        guard let type = resultType?.filter({ !$0.isWhitespace }) else { return false }
+        return !["Void", "()", "Swift.Void", "Never"].contains(type)
+    }
+
+    static func matchesSymbol(_ declaration: SwiftDeclaration, _ name: String) -> Bool {
+        if declaration.name == name || declaration.fullName == name { return true }
+        let qualified = (declaration.containers + [declaration.name]).joined(separator: ".")
+        let qualifiedFull = (declaration.containers + [declaration.fullName]).joined(separator: ".")
+        return qualified == name || qualifiedFull == name
+    }
+
+    static func endLine(_ declaration: SwiftDeclaration) -> Int {
+        // A range ends exclusively: at column 1 of a line, the declaration ended on the line before.
+        declaration.range.end.utf8Column == 1 ? declaration.range.end.line - 1 : declaration.range.end.line
+    }
+
+    static func span(_ declaration: SwiftDeclaration) -> Int {
+        declaration.range.end.utf8Offset - declaration.range.start.utf8Offset
+    }
+
+    static func lineTexts(_ source: String) -> [Substring] {
+        source.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+    }
+}
