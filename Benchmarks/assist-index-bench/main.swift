@@ -5,11 +5,11 @@
 //   refresh 1/100   (files changed between two refreshes)
 //   peak RSS, on-disk cache size.
 //
-//   scripts/bench-index [--files N] [--scratch DIR] [--skip-swift-syntax] [--skip-generated]
+//   scripts/bench-index [--files N] [--scratch DIR] [--skip-swift-syntax] [--skip-generated] [--analyzer swift|lines]
 //
 // Each index measurement runs in a child process (`assist-index-bench measure …`), so its peak RSS
-// is its own. The analyser is `LineCountAnalyzer` (counts lines and `func` tokens), a cheap stand-in
-// for the swift-syntax analyser, which plugs into the same `RepositoryIndex` later.
+// is its own. The analyser is the index's swift-syntax analyser (`--analyzer swift`, the default), or
+// `--analyzer lines`, a cheap stand-in that only counts lines, to see the index's own costs.
 
 import AssistGit
 import AssistIndex
@@ -147,19 +147,27 @@ func generate(files count: Int, at path: String) {
 
 /// `measure --repo PATH --phase cold|warm|refresh --changes N`: prints one line of key=value pairs.
 func measure(arguments: [String]) {
-    var repo = "", phase = "cold", changes = 1
+    var repo = "", phase = "cold", changes = 1, analyzerName = "swift"
     var iterator = arguments.makeIterator()
     while let argument = iterator.next() {
         switch argument {
         case "--repo": repo = iterator.next() ?? ""
         case "--phase": phase = iterator.next() ?? phase
         case "--changes": changes = iterator.next().flatMap(Int.init) ?? changes
+        case "--analyzer": analyzerName = iterator.next() ?? analyzerName
         default: fail("measure: unknown argument \(argument)")
         }
     }
-    let analyzer = LineCountAnalyzer()
+    switch analyzerName {
+    case "swift": measure(SwiftIndexAnalyzer(), repo: repo, phase: phase, changes: changes)
+    case "lines": measure(LineCountAnalyzer(), repo: repo, phase: phase, changes: changes)
+    default: fail("measure: unknown analyser \(analyzerName) (swift or lines)")
+    }
+}
+
+func measure<Analyzer: BlobAnalyzer>(_ analyzer: Analyzer, repo: String, phase: String, changes: Int) {
     let start = now()
-    let index: RepositoryIndex<LineCountAnalyzer>
+    let index: RepositoryIndex<Analyzer>
     do { index = try RepositoryIndex(at: repo, analyzer: analyzer) } catch { fail("\(error)") }
     let opened = now() - start
     if phase == "cold", let cachePath = index.cachePath {
@@ -217,10 +225,12 @@ struct Measurement {
 }
 
 let executable = CommandLine.arguments[0]
+/// The analyser the measurements use (`--analyzer`), set by the orchestrator.
+nonisolated(unsafe) var analyzerChoice = "swift"
 
 func child(_ repo: String, _ phase: String, changes: Int = 1) -> Measurement {
     let (wall, output) = shell(
-        "\(quoted(executable)) measure --repo \(quoted(repo)) --phase \(phase) --changes \(changes)", capture: true)
+        "\(quoted(executable)) measure --repo \(quoted(repo)) --phase \(phase) --changes \(changes) --analyzer \(analyzerChoice)", capture: true)
     var measurement = Measurement()
     measurement.values["processSeconds"] = wall
     for pair in output.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
@@ -341,15 +351,18 @@ func orchestrate(arguments: [String]) {
         case "--scratch": scratch = iterator.next() ?? scratch
         case "--skip-swift-syntax": swiftSyntax = false
         case "--skip-generated": generated = false
+        case "--analyzer": analyzerChoice = iterator.next() ?? analyzerChoice
         case "-h", "--help":
-            print("usage: assist-index-bench [--files N] [--scratch DIR] [--skip-swift-syntax] [--skip-generated]")
+            print("usage: assist-index-bench [--files N] [--scratch DIR] [--skip-swift-syntax] [--skip-generated] [--analyzer swift|lines]")
             exit(0)
         default: fail("unknown argument \(argument)")
         }
     }
     try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-    print("assist-index-bench: analyser = line-count v1, a cheap stand-in (counts lines and `func` tokens);")
-    print("The swift-syntax analyser plugs into the same index later. \(ProcessInfo.processInfo.activeProcessorCount) cores, libgit2 \(LibGit2.version).")
+    let analyzerDescription = analyzerChoice == "lines"
+        ? "line-count, a cheap stand-in that reads every byte once (the index's own costs)"
+        : "swift-syntax (declarations, references, doc comments: what the daemon uses)"
+    print("assist-index-bench: analyser = \(analyzerDescription); \(ProcessInfo.processInfo.activeProcessorCount) cores, libgit2 \(LibGit2.version).")
     var rows: [Row] = []
     if swiftSyntax {
         let checkout = scratch + "/swift-syntax"
