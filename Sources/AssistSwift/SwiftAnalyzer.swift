@@ -9,7 +9,7 @@ import SwiftSyntax
 public enum SwiftAnalyzer {
     /// The version of the ``SwiftFileAnalysis`` shape and content. It changes whenever the same
     /// source would analyse to a different value, so caches keyed on it are rebuilt.
-    public static let formatVersion = 1
+    public static let formatVersion = 2
 
     /// The deepest nesting of `[` brackets that is parsed. swift-syntax 603's lookahead for
     /// `InlineArray` sugar takes time exponential in this depth (each level is tried twice), so a

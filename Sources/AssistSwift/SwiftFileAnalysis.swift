@@ -34,6 +34,31 @@ public struct SwiftSourcePosition: Codable, Sendable, Hashable, Comparable, Cust
 
     /// The position as `line:utf8Column`.
     public var description: String { "\(line):\(utf8Column)" }
+
+    /// Decodes the compact form, `[line, utf8Column, utf16Column, utf8Offset]`.
+    ///
+    /// - Parameter decoder: The decoder to read from.
+    /// - Throws: `DecodingError` when the array does not hold four integers.
+    public init(from decoder: any Decoder) throws {
+        var container = try decoder.unkeyedContainer()
+        line = try container.decode(Int.self)
+        utf8Column = try container.decode(Int.self)
+        utf16Column = try container.decode(Int.self)
+        utf8Offset = try container.decode(Int.self)
+    }
+
+    /// Encodes the position as `[line, utf8Column, utf16Column, utf8Offset]`: references make up
+    /// most of an index, so the compact form keeps the cache small.
+    ///
+    /// - Parameter encoder: The encoder to write to.
+    /// - Throws: Whatever the encoder throws.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.unkeyedContainer()
+        try container.encode(line)
+        try container.encode(utf8Column)
+        try container.encode(utf16Column)
+        try container.encode(utf8Offset)
+    }
 }
 
 /// A half-open range of Swift source: `start` is the first character, `end` is just past the last.
