@@ -21,6 +21,8 @@ public final class StandInServer: Sendable {
         public var headers: [(name: String, value: String)]
         /// The body.
         public var body: [UInt8]
+        /// When the whole request had arrived.
+        public var receivedAt: ContinuousClock.Instant = .now
 
         /// The first value of a header.
         /// - Parameter name: The header's name, any case.
