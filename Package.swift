@@ -98,7 +98,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AssistEndToEndTests",
-            dependencies: ["AssistTestSupport", "AssistProtocol", "AssistJSONRPC", "AssistCLI"]
+            dependencies: ["AssistTestSupport", "AssistProtocol", "AssistJSONRPC", "AssistCLI", "AssistBackends"]
         ),
     ]
 )

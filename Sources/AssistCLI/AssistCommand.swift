@@ -11,7 +11,7 @@ public struct AssistCommand: AsyncParsableCommand {
             `assist serve` over stdio (JSON-RPC 2.0 with LSP framing); see protocol/README.md.
             """,
         version: AssistVersion.current,
-        subcommands: [ServeCommand.self, ConfigCommand.self]
+        subcommands: [ServeCommand.self, ConfigCommand.self, UsageCommand.self]
     )
 
     public init() {}
