@@ -94,6 +94,9 @@ final class HTTPTransport: Sendable {
                 do {
                     try await self.run(call, decoder: decoder) { continuation.yield($0) }
                     continuation.finish()
+                } catch let error as BackendError where error.kind == .cancelled {
+                    self.logger.debug("request cancelled")
+                    continuation.finish(throwing: error)
                 } catch {
                     self.logger.info("request failed", metadata: ["error": "\(error)"])
                     continuation.finish(throwing: error)

@@ -34,6 +34,7 @@ private func sse(_ text: String, pieceSize: Int? = nil) -> (events: [SSEEvent], 
         ("DONE is plain data", "data: {\"a\":1}\n\ndata: [DONE]\n\n", [SSEEvent(data: "{\"a\":1}"), SSEEvent(data: "[DONE]")]),
         ("colon in the value", "data: {\"k\": \"v:w\"}\n\n", [SSEEvent(data: "{\"k\": \"v:w\"}")]),
         ("UTF-8 kept", "data: é 🙂\n\n", [SSEEvent(data: "é 🙂")]),
+        ("byte order mark skipped", "\u{FEFF}data: a\n\n", [SSEEvent(data: "a")]),
         ("blank lines between events", "\n\n\ndata: a\n\n\n\n", [SSEEvent(data: "a")]),
     ]
 

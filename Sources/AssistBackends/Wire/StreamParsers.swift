@@ -24,13 +24,16 @@ public struct SSEEvent: Sendable, Equatable {
 /// Bytes may be fed in pieces of any size: an event, a line or a `\r\n` may be split across reads.
 /// Lines end with `\r\n`, `\n` or `\r`; lines starting with `:` are comments; a line without a
 /// colon is a field with an empty value; one space after the colon is dropped; several `data:`
-/// lines join with `\n`; a blank line dispatches the event, unless it has no data field.
+/// lines join with `\n`; a blank line dispatches the event, unless it has no data field; a
+/// leading UTF-8 byte order mark is skipped.
 public struct SSEParser: Sendable {
     private var line: [UInt8] = []
     private var skipLineFeed = false
     private var event: String?
     private var data: String?
     private var id: String?
+    /// How many bytes of a leading UTF-8 byte order mark have been matched; `nil` once past it.
+    private var byteOrderMark: Int? = 0
 
     /// Creates a parser.
     public init() {}
@@ -45,6 +48,15 @@ public struct SSEParser: Sendable {
     public mutating func feed(_ bytes: some Sequence<UInt8>) -> [SSEEvent] {
         var events: [SSEEvent] = []
         for byte in bytes {
+            if let matched = byteOrderMark {
+                let mark: [UInt8] = [0xEF, 0xBB, 0xBF]
+                if byte == mark[matched] {
+                    byteOrderMark = matched + 1 == mark.count ? nil : matched + 1
+                    continue
+                }
+                byteOrderMark = nil
+                line += mark[..<matched]
+            }
             if skipLineFeed {
                 skipLineFeed = false
                 if byte == UInt8(ascii: "\n") { continue }

@@ -216,8 +216,9 @@ public protocol ChatBackend: Sendable {
 
     /// Answers a chat request as a stream of events.
     ///
-    /// A complete answer ends with ``ChatEvent/finish(_:)`` (and a ``ChatEvent/usage(_:)`` where the
-    /// backend reports usage); an answer cut short ends with an error, never early without one.
+    /// A complete answer is text events, then one ``ChatEvent/usage(_:)`` where the backend reports
+    /// usage, then ``ChatEvent/finish(_:)`` last; an answer cut short ends with an error, never
+    /// early without one, though the text received before the error has been yielded.
     /// Cancelling the task that consumes the stream (or dropping the stream) stops the request and
     /// closes its connection.
     /// - Parameter request: The request.
