@@ -50,8 +50,10 @@ public final class StandInServer: Sendable {
         case pause(Duration)
         /// Ends a chunked body properly.
         case endChunks
-        /// Closes the connection at once, whatever was written before.
+        /// Closes the connection at once, whatever was written before (a FIN).
         case close
+        /// Resets the connection: closes it with `SO_LINGER` 0, so the client gets an RST.
+        case reset
     }
 
     /// A scripted reply: steps played in order; the connection is closed after the last.
@@ -98,23 +100,28 @@ public final class StandInServer: Sendable {
         ///   - pieces: The body's pieces.
         ///   - contentType: The content type, `text/event-stream` by default.
         ///   - gap: The pause between pieces.
-        ///   - complete: Whether the body ends properly; `false` closes the connection after the
+        ///   - complete: Whether the body ends properly; `false` ends the connection after the
         ///     last piece (a stream cut mid-way).
+        ///   - reset: Whether an incomplete body ends with a reset (RST) rather than a close (FIN).
         /// - Returns: The reply.
         public static func streamed(
-            _ pieces: [String], contentType: String = "text/event-stream", gap: Duration = .milliseconds(5), complete: Bool = true
+            _ pieces: [String], contentType: String = "text/event-stream", gap: Duration = .milliseconds(5), complete: Bool = true,
+            reset: Bool = false
         ) -> Reply {
             var steps: [Step] = [.raw(head(status: 200, contentType: contentType, chunked: true))]
             for (index, piece) in pieces.enumerated() {
                 if index > 0 { steps.append(.pause(gap)) }
                 steps.append(.chunk(Array(piece.utf8)))
             }
-            steps.append(complete ? .endChunks : .close)
+            steps.append(complete ? .endChunks : reset ? .reset : .close)
             return Reply(steps: steps)
         }
 
         /// Closes the connection before sending anything.
         public static let closeBeforeHead = Reply(steps: [.close])
+
+        /// Resets the connection (RST) before sending anything.
+        public static let resetBeforeHead = Reply(steps: [.reset])
 
         /// Waits, then plays another reply (a slow first byte).
         /// - Parameters:
@@ -272,6 +279,12 @@ public final class StandInServer: Sendable {
                 case .endChunks:
                     try await channel.writeAndFlush(ByteBuffer(string: "0\r\n\r\n"))
                 case .close:
+                    try await channel.close()
+                    return
+                case .reset:
+                    if let socket = channel as? any SocketOptionProvider {
+                        try await socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
+                    }
                     try await channel.close()
                     return
                 }

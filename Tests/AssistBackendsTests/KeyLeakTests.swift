@@ -20,7 +20,9 @@ private func failures(echo: String) -> [(name: String, replies: [StandInServer.R
         ("529 echoing the key", [.whole(status: 529, body: json), .whole(status: 529, body: json)]),
         ("400 echoing the key", [.whole(status: 400, body: json)]),
         ("plain-text body echoing the key", [.whole(status: 502, body: "bad gateway for key \(echo)", contentType: "text/plain")]),
-        ("reset before the head", [.closeBeforeHead, .closeBeforeHead]),
+        ("closed before the head", [.closeBeforeHead, .closeBeforeHead]),
+        ("reset before the head", [.resetBeforeHead, .resetBeforeHead]),
+        ("reset mid-stream", [.streamed(["data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"], complete: false, reset: true)]),
         ("slow first byte", [.delayed(.seconds(2), .whole(body: "{}"))]),
         ("cut mid-stream", [.streamed(["data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"], complete: false)]),
         ("error event echoing the key", [.streamed([

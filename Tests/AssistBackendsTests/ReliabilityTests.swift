@@ -136,6 +136,25 @@ private let openAIRateLimited = #"{"error":{"message":"Rate limit reached","type
         #expect(server.requests.count == 2)
     }
 
+    @Test func connectionResetBeforeTheFirstByteIsRetried() async throws {
+        let server = try await StandInServer.start(script: [.resetBeforeHead, .resetBeforeHead, .streamed(anthropicStream(["back"]))])
+        let backend = AnthropicBackend(settings: testSettings(server, name: "anthropic", retries: 2))
+        let answer = try await backend.complete(hello)
+        await server.stop()
+        #expect(answer.text == "back")
+        #expect(server.requests.count == 3)
+    }
+
+    @Test func streamResetMidwayIsAnError() async throws {
+        let server = try await StandInServer.start(script: [.streamed(Array(anthropicStream(["one", "two"]).prefix(4)), complete: false, reset: true)])
+        let backend = AnthropicBackend(settings: testSettings(server, name: "anthropic"))
+        let result = await collect(backend.chat(hello))
+        await server.stop()
+        #expect(result.events == [.text("one"), .text("two")])
+        #expect(result.error?.kind == .streamCut)
+        #expect(server.requests.count == 1)
+    }
+
     @Test func connectionClosedEveryTimeIsAConnectionError() async throws {
         let server = try await StandInServer.start { _, _ in .closeBeforeHead }
         let backend = OpenAICompatibleBackend(settings: testSettings(server, retries: 1))
