@@ -64,7 +64,8 @@ public enum BackendFactory {
     /// - Returns: The backend.
     public static func make(_ provider: ProviderName, settings: BackendSettings, logger: Logger = Logger(label: "assist.backend")) -> any ChatBackend {
         switch provider {
-        case .local, .openai: return OpenAICompatibleBackend(settings: settings, logger: logger)
+        case .local: return OpenAICompatibleBackend(settings: settings, dialect: .server, logger: logger)
+        case .openai: return OpenAICompatibleBackend(settings: settings, dialect: .openAI, logger: logger)
         case .anthropic: return AnthropicBackend(settings: settings, logger: logger)
         case .ollama: return OllamaBackend(settings: settings, logger: logger)
         case .gemini: return GeminiBackend(settings: settings, logger: logger)

@@ -41,6 +41,22 @@ import Testing
         _ = try await backend.complete(request)
         await server.stop()
         #expect(server.requests.first?.json?["grammar"] as? String == "root ::= \"a\"")
+        #expect(server.requests.first?.json?["max_tokens"] as? Int == 16)
+    }
+
+    @Test func openAIDialectUsesMaxCompletionTokensAndRefusesGrammars() async throws {
+        let server = try await StandInServer.start(script: [.streamed(openAIStream(["a"]))])
+        let backend = OpenAICompatibleBackend(settings: testSettings(server, path: "/v1"), dialect: .openAI)
+        _ = try await backend.complete(hello)
+        var grammar = hello
+        grammar.constraint = .grammar("root ::= \"a\"")
+        let refused = await collect(backend.chat(grammar))
+        await server.stop()
+        let body = try #require(server.requests.first?.json)
+        #expect(body["max_completion_tokens"] as? Int == 16)
+        #expect(body["max_tokens"] == nil)
+        #expect(refused.error?.kind == .unsupported)
+        #expect(server.requests.count == 1)
     }
 
     @Test func capabilitiesFromProps() async throws {

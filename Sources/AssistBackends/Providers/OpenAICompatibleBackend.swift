@@ -8,16 +8,28 @@ import Logging
 /// llama.cpp's `/props` (`default_generation_settings.n_ctx`) or `/v1/models` (`meta.n_ctx`), else
 /// taken from the settings; tokens are counted with `/tokenize` where the server offers it.
 public struct OpenAICompatibleBackend: ChatBackend {
+    /// Which variant of the format the server speaks.
+    public enum Dialect: Sendable, Equatable {
+        /// A local server (llama.cpp, vLLM, LM Studio): `max_tokens`, grammars in `grammar`.
+        case server
+        /// OpenAI's own API: `max_completion_tokens`, no grammars.
+        case openAI
+    }
+
     /// The settings the backend was made with.
     public let settings: BackendSettings
+    /// Which variant of the format the server speaks.
+    public let dialect: Dialect
     let transport: HTTPTransport
 
     /// Creates a backend.
     /// - Parameters:
     ///   - settings: The address, model, key and reliability settings; `baseURL` ends with `/v1`.
+    ///   - dialect: Which variant of the format the server speaks.
     ///   - logger: Where the backend logs (never keys, headers or bodies).
-    public init(settings: BackendSettings, logger: Logger = Logger(label: "assist.backend")) {
+    public init(settings: BackendSettings, dialect: Dialect = .server, logger: Logger = Logger(label: "assist.backend")) {
         self.settings = settings
+        self.dialect = dialect
         self.transport = HTTPTransport(settings: settings, logger: logger) { body in
             let error = JSON.object(body).flatMap(OpenAIWire.error)
             return ErrorInterpretation(kind: nil, message: error?.message)
@@ -42,9 +54,14 @@ public struct OpenAICompatibleBackend: ChatBackend {
     /// - Parameter request: The request.
     /// - Returns: The events.
     public func chat(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, any Error> {
+        if dialect == .openAI, case .grammar? = request.constraint {
+            return failed(transport.error(.unsupported, "grammar constraints are not supported; use a JSON schema"))
+        }
         let call = HTTPCall(
             url: settings.baseURL + "/chat/completions", headers: headers,
-            body: OpenAIWire.requestBody(request, model: settings.model, grammarField: true))
+            body: OpenAIWire.requestBody(
+                request, model: settings.model, grammarField: dialect == .server,
+                maxTokensField: dialect == .server ? "max_tokens" : "max_completion_tokens"))
         if request.streaming {
             return transport.stream(call, decoder: OpenAIStreamDecoder())
         }
@@ -75,7 +92,8 @@ public struct OpenAICompatibleBackend: ChatBackend {
             lastError = error
         }
         if let configured = settings.contextWindow {
-            return BackendCapabilities(contextWindow: configured, constraints: [.jsonSchema], promptCaching: false)
+            // OpenAI caches prompt prefixes by itself; an unknown server is not assumed to.
+            return BackendCapabilities(contextWindow: configured, constraints: [.jsonSchema], promptCaching: dialect == .openAI)
         }
         throw lastError ?? transport.error(.configuration, "the server does not report its context window; set providers.\(settings.name).contextWindow")
     }

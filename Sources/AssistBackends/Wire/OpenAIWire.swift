@@ -3,14 +3,18 @@ import AssistCore
 /// The OpenAI Chat Completions wire format (llama.cpp `llama-server`, vLLM, LM Studio, OpenAI).
 enum OpenAIWire {
     /// The body of `POST /v1/chat/completions`.
-    static func requestBody(_ request: ChatRequest, model: String, grammarField: Bool) -> [UInt8] {
+    /// - Parameters:
+    ///   - grammarField: Whether a grammar goes in llama.cpp's `grammar` field (else it is dropped;
+    ///     callers refuse such requests first).
+    ///   - maxTokensField: `max_tokens` (servers) or `max_completion_tokens` (OpenAI's current name).
+    static func requestBody(_ request: ChatRequest, model: String, grammarField: Bool, maxTokensField: String = "max_tokens") -> [UInt8] {
         var body: [String: Any] = [
             "model": model,
             "messages": request.messages.map { ["role": $0.role.rawValue, "content": $0.content] },
             "stream": request.streaming,
         ]
         if request.streaming { body["stream_options"] = ["include_usage": true] }
-        if let maxTokens = request.maxTokens { body["max_tokens"] = maxTokens }
+        if let maxTokens = request.maxTokens { body[maxTokensField] = maxTokens }
         if let temperature = request.temperature { body["temperature"] = temperature }
         if !request.stopSequences.isEmpty { body["stop"] = request.stopSequences }
         switch request.constraint {
