@@ -23,7 +23,7 @@ private func failures(echo: String) -> [(name: String, replies: [StandInServer.R
         ("closed before the head", [.closeBeforeHead, .closeBeforeHead]),
         ("reset before the head", [.resetBeforeHead, .resetBeforeHead]),
         ("reset mid-stream", [.streamed(["data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"], complete: false, reset: true)]),
-        ("slow first byte", [.delayed(.seconds(2), .whole(body: "{}"))]),
+        ("slow first byte", [.delayed(.seconds(3), .whole(body: "{}"))]),
         ("cut mid-stream", [.streamed(["data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"], complete: false)]),
         ("error event echoing the key", [.streamed([
             "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"key \(echo) is bad\"},\"message\":\"key \(echo)\"}\n\n",
@@ -40,7 +40,7 @@ private func failures(echo: String) -> [(name: String, replies: [StandInServer.R
         var descriptions: [String] = []
         for failure in failures(echo: key) {
             let server = try await StandInServer.start(script: failure.replies)
-            var settings = testSettings(server, name: provider.rawValue, key: key, keySource: "TEST_API_KEY", retries: 1, read: .milliseconds(300), maxDelay: .seconds(1))
+            var settings = testSettings(server, name: provider.rawValue, key: key, keySource: "TEST_API_KEY", retries: 1, read: .seconds(1), maxDelay: .seconds(1))
             settings.contextWindow = 1000
             let backend = BackendFactory.make(provider, settings: settings, logger: logger)
             for streaming in [true, false] {

@@ -194,22 +194,22 @@ private let openAIRateLimited = #"{"error":{"message":"Rate limit reached","type
     }
 
     @Test func slowFirstBytePastTheTimeout() async throws {
-        let server = try await StandInServer.start(script: [.delayed(.seconds(3), .streamed(openAIStream(["late"])))])
-        let backend = OpenAICompatibleBackend(settings: testSettings(server, read: .milliseconds(300)))
+        let server = try await StandInServer.start(script: [.delayed(.seconds(6), .streamed(openAIStream(["late"])))])
+        let backend = OpenAICompatibleBackend(settings: testSettings(server, read: .seconds(1)))
         let start = ContinuousClock.now
         let result = await collect(backend.chat(hello))
         let elapsed = start.duration(to: .now)
         await server.stop()
         #expect(result.error?.kind == .timeout)
-        #expect(elapsed < .seconds(2))
+        #expect(elapsed < .seconds(5))
         #expect(server.requests.count == 1)
     }
 
     @Test func stallMidStreamPastTheTimeout() async throws {
         let server = try await StandInServer.start(script: [
-            StandInServer.Reply(steps: StandInServer.Reply.streamed(Array(openAIStream(["a"]).prefix(1))).steps.dropLast() + [.pause(.seconds(3)), .close])
+            StandInServer.Reply(steps: StandInServer.Reply.streamed(Array(openAIStream(["a"]).prefix(1))).steps.dropLast() + [.pause(.seconds(6)), .close])
         ])
-        let backend = OpenAICompatibleBackend(settings: testSettings(server, read: .milliseconds(300)))
+        let backend = OpenAICompatibleBackend(settings: testSettings(server, read: .seconds(2)))
         let result = await collect(backend.chat(hello))
         await server.stop()
         #expect(result.events == [.text("a")])
