@@ -28,13 +28,15 @@ private struct RunningLlamaServer {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let server = RunningLlamaServer(process: process, baseURL: "http://127.0.0.1:\(port)/v1")
-        let backend = server.backend()
-        for _ in 0..<300 {
-            if await backend.health() == .available { return server }
-            try await Task.sleep(for: .milliseconds(100))
+        // Poll with a short read timeout, so a server that accepts but does not answer cannot hang the test.
+        let probeBackend = server.backend(read: .seconds(1))
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if await probeBackend.health() == .available { return server }
+            try await Task.sleep(for: .milliseconds(200))
         }
         server.stop()
-        throw BackendError(.connection, backend: "local", message: "llama-server did not become healthy in 30 s")
+        throw BackendError(.connection, backend: "local", message: "llama-server did not become healthy within 60 s")
     }
 
     func backend(read: Duration = .seconds(60)) -> OpenAICompatibleBackend {
