@@ -11,6 +11,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     ],
     targets: [
         // libgit2 from the system (Debian: libgit2-dev). Only AssistGit imports it.
@@ -45,6 +47,19 @@ let package = Package(
         // LSP base-protocol framing and JSON-RPC 2.0 envelopes (pure), plus the fd connection.
         .target(name: "AssistJSONRPC", dependencies: ["AssistProtocol"]),
 
+        // Model providers over HTTP, reliability and usage accounting. The only module that opens
+        // sockets; the chat interface it implements is AssistCore's.
+        .target(
+            name: "AssistBackends",
+            dependencies: [
+                "AssistCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // The daemon: message loop, ordering, cancellation, state. Converts wire <-> core values.
         .target(
             name: "AssistServer",
@@ -65,7 +80,7 @@ let package = Package(
         .target(
             name: "AssistCLI",
             dependencies: [
-                "AssistCore", "AssistServer", "AssistGit", "AssistIndex", "AssistLocalModel",
+                "AssistCore", "AssistServer", "AssistGit", "AssistIndex", "AssistLocalModel", "AssistBackends", "AssistDocstrings", "AssistSwift",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -96,7 +111,12 @@ let package = Package(
         // Test helpers as a normal library: a JSON-RPC test client, fixture repositories.
         .target(
             name: "AssistTestSupport",
-            dependencies: ["AssistProtocol", "AssistJSONRPC", "AssistServer", "AssistCore"]
+            dependencies: [
+                "AssistProtocol", "AssistJSONRPC", "AssistServer", "AssistCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
 
         .testTarget(name: "AssistGitTests", dependencies: ["AssistGit", "AssistTestSupport"]),
@@ -104,6 +124,13 @@ let package = Package(
         .testTarget(name: "AssistCoreTests", dependencies: ["AssistCore"]),
         .testTarget(name: "AssistSwiftTests", dependencies: ["AssistSwift"]),
         .testTarget(name: "AssistDocstringsTests", dependencies: ["AssistDocstrings", "AssistCore", "AssistSwift"]),
+        .testTarget(
+            name: "AssistBackendsTests",
+            dependencies: [
+                "AssistBackends", "AssistCore", "AssistTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "AssistJSONRPCTests", dependencies: ["AssistJSONRPC", "AssistProtocol"]),
         .testTarget(
             name: "AssistServerTests",
@@ -115,7 +142,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AssistEndToEndTests",
-            dependencies: ["AssistTestSupport", "AssistProtocol", "AssistJSONRPC", "AssistCLI"]
+            dependencies: ["AssistTestSupport", "AssistProtocol", "AssistJSONRPC", "AssistCLI", "AssistBackends"]
         ),
     ]
 )

@@ -11,7 +11,10 @@ public struct AssistCommand: AsyncParsableCommand {
             `assist serve` over stdio (JSON-RPC 2.0 with LSP framing); see protocol/README.md.
             """,
         version: AssistVersion.current,
-        subcommands: [ServeCommand.self, ConfigCommand.self, IndexCommand.self, ModelCommand.self]
+        subcommands: [
+            ServeCommand.self, ConfigCommand.self, IndexCommand.self, DocstringCommand.self, ModelCommand.self,
+            UsageCommand.self,
+        ]
     )
 
     public init() {}

@@ -1,3 +1,4 @@
+import AssistBackends
 import AssistProtocol
 import AssistTestSupport
 import Foundation
@@ -167,5 +168,47 @@ struct ServeProcessTests {
         truncated.closeInput()
         #expect(await truncated.waitForExit() == 1)
         #expect(truncated.standardError.contains("input ended inside a frame"))
+    }
+}
+
+@Suite("assist usage")
+struct UsageCLITests {
+    @Test func printsTotalsAsTextAndJSON() throws {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("assist-state-\(UUID().uuidString)").path
+        let periods = UsageStore.periods(of: Date())
+        let ledger = """
+            {"version": 1,
+             "days": {"\(periods.day)": {"anthropic/claude": {"requests": 2, "promptTokens": 1000, "completionTokens": 200, "costUSD": 0.006, "unpricedRequests": 0}}},
+             "months": {"\(periods.month)": {"anthropic/claude": {"requests": 5, "promptTokens": 4000, "completionTokens": 800, "costUSD": 0.024, "unpricedRequests": 0},
+                                             "local/qwen": {"requests": 1, "promptTokens": 10, "completionTokens": 5, "costUSD": 0, "unpricedRequests": 1}}}}
+            """
+        try FileManager.default.createDirectory(atPath: state + "/assist", withIntermediateDirectories: true)
+        try ledger.write(toFile: state + "/assist/usage.json", atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: state) }
+
+        let text = try runAssist(["usage"], in: NSTemporaryDirectory(), environment: ["XDG_STATE_HOME": state])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("today (\(periods.day)): 2 requests, 1000 prompt + 200 completion tokens, $0.0060"))
+        #expect(text.stdout.contains("this month (\(periods.month)): 6 requests, 4010 prompt + 805 completion tokens, $0.0240 (1 unpriced)"))
+        #expect(text.stdout.contains("  local/qwen: 1 requests"))
+
+        let json = try runAssist(["usage", "--json"], in: NSTemporaryDirectory(), environment: ["XDG_STATE_HOME": state])
+        #expect(json.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let month = try #require(object["thisMonth"] as? [String: Any])
+        #expect(month["requests"] as? Int == 6)
+        #expect((month["byModel"] as? [String: Any])?.keys.sorted() == ["anthropic/claude", "local/qwen"])
+        #expect((object["today"] as? [String: Any])?["costUSD"] as? Double == 0.006)
+    }
+
+    @Test func corruptLedgerIsReportedNotACrash() throws {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("assist-state-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: state + "/assist", withIntermediateDirectories: true)
+        try "{garbage".write(toFile: state + "/assist/usage.json", atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let result = try runAssist(["usage"], in: NSTemporaryDirectory(), environment: ["XDG_STATE_HOME": state])
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("corrupt"))
+        #expect(result.stdout.contains("0 requests"))
     }
 }

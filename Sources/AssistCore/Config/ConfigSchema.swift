@@ -247,9 +247,115 @@ extension ConfigKey {
         isSecret: true, isUserOnly: true, environmentAliases: ["GEMINI_API_KEY"])
 }
 
+/// The model providers `assist` can talk to, as their configuration keys name them.
+public enum ProviderName: String, Sendable, CaseIterable {
+    /// An OpenAI-compatible local server (llama.cpp `llama-server`, vLLM, LM Studio).
+    case local
+    /// OpenAI's API (Chat Completions).
+    case openai
+    /// Anthropic's Messages API.
+    case anthropic
+    /// An Ollama server.
+    case ollama
+    /// Google's Gemini API.
+    case gemini
+
+    /// The base URL used when `providers.NAME.baseURL` is unset; `nil` for `local`, whose server
+    /// is the managed `llama-server` unless one is configured.
+    public var defaultBaseURL: String? {
+        switch self {
+        case .local: return nil
+        case .openai: return "https://api.openai.com/v1"
+        case .anthropic: return "https://api.anthropic.com"
+        case .ollama: return "http://127.0.0.1:11434"
+        case .gemini: return "https://generativelanguage.googleapis.com/v1beta"
+        }
+    }
+
+    /// The model used when `providers.NAME.model` is unset, or `nil` when one must be configured.
+    public var defaultModel: String? {
+        switch self {
+        case .local: return "default"
+        case .openai, .anthropic, .ollama, .gemini: return nil
+        }
+    }
+
+    /// The configuration key of the provider's API key, for example `providers.anthropic.apiKey`.
+    public var apiKeyName: String { "providers.\(rawValue).apiKey" }
+}
+
+extension ConfigKey {
+    /// `providers.local.apiKey`: the key of an OpenAI-compatible local server that wants one.
+    public static let localAPIKey = ConfigKey(
+        name: "providers.local.apiKey", type: .string,
+        summary: "The API key of the OpenAI-compatible local server, if it wants one.",
+        isSecret: true, isUserOnly: true)
+
+    /// `providers.ollama.apiKey`: a bearer token for an Ollama server behind a proxy that wants one.
+    public static let ollamaAPIKey = ConfigKey(
+        name: "providers.ollama.apiKey", type: .string,
+        summary: "A bearer token for an Ollama server behind a proxy that wants one.",
+        isSecret: true, isUserOnly: true)
+
+    /// `backends.connectTimeoutSeconds`: how long to wait for a connection to a backend.
+    public static let backendsConnectTimeout = ConfigKey(
+        name: "backends.connectTimeoutSeconds", type: .double, defaultValue: .double(10),
+        summary: "How long to wait for a connection to a model backend, in seconds.")
+
+    /// `backends.readTimeoutSeconds`: how long to wait for the first byte of an answer and between bytes.
+    public static let backendsReadTimeout = ConfigKey(
+        name: "backends.readTimeoutSeconds", type: .double, defaultValue: .double(120),
+        summary: "How long to wait for the first byte of a backend's answer, and between its bytes, in seconds.")
+
+    /// `backends.maxRetries`: retries of a request after HTTP 429/503/529 or a failed connection.
+    public static let backendsMaxRetries = ConfigKey(
+        name: "backends.maxRetries", type: .integer, defaultValue: .integer(3),
+        summary: "Retries of a backend request after HTTP 429, 503 or 529, or a connection failure before the answer began.",
+        minimum: 0)
+
+    /// `backends.maxRetryDelaySeconds`: the longest wait before a retry.
+    public static let backendsMaxRetryDelay = ConfigKey(
+        name: "backends.maxRetryDelaySeconds", type: .double, defaultValue: .double(30),
+        summary: "The longest wait before a retry, in seconds; a Retry-After beyond it fails the request at once.")
+
+    /// The per-provider keys: base URL, model, context window, concurrency and prices.
+    /// - Parameter provider: The provider.
+    /// - Returns: Its keys.
+    public static func providerKeys(_ provider: ProviderName) -> [ConfigKey] {
+        let prefix = "providers.\(provider.rawValue)."
+        return [
+            ConfigKey(
+                name: prefix + "baseURL", type: .string, defaultValue: provider.defaultBaseURL.map { .string($0) },
+                summary: provider == .local
+                    ? "The base URL of an OpenAI-compatible local server, ending in /v1; unset means the managed llama-server."
+                    : "The base URL of the \(provider.rawValue) API. User file or environment only, so that a repository cannot send code or keys elsewhere.",
+                isUserOnly: true),
+            ConfigKey(
+                name: prefix + "model", type: .string, defaultValue: provider.defaultModel.map { .string($0) },
+                summary: "The model asked of \(provider.rawValue)."),
+            ConfigKey(
+                name: prefix + "contextWindow", type: .integer,
+                summary: provider == .ollama
+                    ? "The context window sent as num_ctx on every request (default 8192, capped at the model's length)."
+                    : "The context window in tokens, used when the server cannot be asked.",
+                minimum: 1),
+            ConfigKey(
+                name: prefix + "maxConcurrentRequests", type: .integer, defaultValue: .integer(provider == .local ? 1 : 4),
+                summary: "The most requests at once to \(provider.rawValue); the others wait.", minimum: 1),
+            ConfigKey(
+                name: prefix + "prices", type: .strings, defaultValue: .strings([]),
+                summary: "Prices per model as \"MODEL=INPUT,OUTPUT\", in US dollars per million prompt and completion tokens. User file or environment only.",
+                isUserOnly: true),
+        ]
+    }
+}
+
 extension ConfigSchema {
     /// The keys `assist` understands today.
-    public static let standard = ConfigSchema(keys: [
-        .logLevel, .logFile, .serverMaxMessageBytes, .openAIAPIKey, .anthropicAPIKey, .geminiAPIKey,
-    ])
+    public static let standard = ConfigSchema(
+        keys: [
+            .logLevel, .logFile, .serverMaxMessageBytes, .openAIAPIKey, .anthropicAPIKey, .geminiAPIKey,
+            .localAPIKey, .ollamaAPIKey, .backendsConnectTimeout, .backendsReadTimeout, .backendsMaxRetries,
+            .backendsMaxRetryDelay,
+        ] + ProviderName.allCases.flatMap(ConfigKey.providerKeys))
 }
