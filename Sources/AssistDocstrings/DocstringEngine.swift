@@ -71,6 +71,10 @@ public struct DocstringOutcome: Sendable {
 /// Documents declarations: prompt, model, tolerant parse, DocC render, validation, one retry with
 /// the problem told to the model, and a final whole-file check — an invalid edit is never returned.
 public struct DocstringEngine: Sendable {
+    /// The version of what the engine does with an answer (tidy, render, checks); part of the
+    /// cache key with the prompt's version, so a change never serves an old comment.
+    public static let version = 2
+
     public var model: any DocstringModel
     public var cache: DocstringCache?
 
@@ -129,7 +133,7 @@ public struct DocstringEngine: Sendable {
     private func comment(for candidate: DocstringCandidate, context: [String]) async throws -> Result<DocumentedDeclaration, DocstringFailure> {
         let start = ContinuousClock.now
         let declaration = candidate.declaration
-        let key = DocstringCache.key(model: model.identifier, promptVersion: DocstringPrompt.version, declaration: candidate.target.sourceText, indentation: candidate.target.indentation)
+        let key = DocstringCache.key(model: model.identifier, promptVersion: "\(DocstringPrompt.version)/engine-\(Self.version)", declaration: candidate.target.sourceText, indentation: candidate.target.indentation)
         if let lines = cache?.lines(for: key), DocstringValidator.check(lines: lines, target: candidate.target).isEmpty {
             return .success(DocumentedDeclaration(
                 name: declaration.fullName, line: declaration.range.start.line, lines: lines, attempts: 0, cached: true,
@@ -144,9 +148,12 @@ public struct DocstringEngine: Sendable {
                 system: prompt.system, user: prompt.user, grammar: DocstringPrompt.grammar, stop: DocstringPrompt.stop)
             promptTokens += reply.promptTokens
             completionTokens += reply.completionTokens
-            let rendered = DocstringRenderer.render(DocstringParser.parse(reply.text), for: candidate.target)
+            let rendered = DocstringRenderer.render(DocstringTidy.tidy(DocstringParser.parse(reply.text)), for: candidate.target)
             let problems = DocstringValidator.check(lines: rendered.lines, target: candidate.target)
-            if !rendered.needsRetry, problems.isEmpty, !rendered.lines.isEmpty {
+            // A first answer that needed repair is retried with the problem; after the retry, a
+            // comment the renderer completed (a neutral line for a parameter the model skipped)
+            // is still valid and beats none.
+            if (!rendered.needsRetry || attempt == 2), problems.isEmpty, !rendered.lines.isEmpty {
                 cache?.store(rendered.lines, for: key)
                 return .success(DocumentedDeclaration(
                     name: declaration.fullName, line: declaration.range.start.line, lines: rendered.lines,
@@ -188,11 +195,17 @@ public struct DocstringEngine: Sendable {
         guard case .success(let applied) = UnifiedDiff.apply(diff, to: [path: old]), applied[path] == new else {
             throw DocstringError("internal check failed: the diff does not apply to the file as read")
         }
+        let documentedBefore = SwiftAnalyzer.analyze(source: old).declarations.filter { $0.docComment != nil }.count
+        let documentedAfter = SwiftAnalyzer.analyze(source: new).declarations.filter { $0.docComment != nil }.count
+        guard documentedAfter >= documentedBefore + documented else {
+            throw DocstringError("internal check failed: a comment did not attach to its declaration")
+        }
         return [
             "the diff applies to the file as read",
             "only /// lines were added",
             "the tokens without trivia are unchanged",
             before.hasErrors ? "the file had syntax errors before; none were added" : "the file parses",
+            "each comment attaches to its declaration",
             "parameters, Returns and Throws match each signature",
         ]
     }

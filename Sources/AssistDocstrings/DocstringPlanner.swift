@@ -46,16 +46,29 @@ public enum DocstringPlanner {
     ) throws(DocstringError) -> [DocstringCandidate] {
         let lines = lineTexts(source)
         let documentable = analysis.declarations.filter { documentableKinds.contains($0.kind) }
+        // A `///` comment attaches only to a declaration that starts its own line.
+        func startsLine(_ declaration: SwiftDeclaration) -> Bool {
+            let index = declaration.range.start.line - 1
+            guard index < lines.count else { return false }
+            return lines[index].utf8.prefix(declaration.range.start.utf8Column - 1).allSatisfy { $0 == 0x20 || $0 == 0x09 }
+        }
+        func attachable(_ declaration: SwiftDeclaration) throws(DocstringError) -> SwiftDeclaration {
+            guard startsLine(declaration) else {
+                throw DocstringError("\(declaration.fullName) (line \(declaration.range.start.line)) shares its line with other code, so a doc comment cannot attach to it; put it on a line of its own first")
+            }
+            return declaration
+        }
         let chosen: [SwiftDeclaration]
         switch selection {
         case .allUndocumented:
-            chosen = documentable.filter { $0.docComment == nil }
+            chosen = documentable.filter { $0.docComment == nil && startsLine($0) }
         case .line(let line):
             let holding = documentable.filter { $0.range.start.line <= line && line <= endLine($0) }
             guard let innermost = holding.min(by: { span($0) < span($1) }) else {
                 throw DocstringError("no declaration at line \(line)")
             }
-            chosen = innermost.docComment == nil ? [innermost] : []
+            let target = startsLine(innermost) ? innermost : (holding.filter(startsLine).min(by: { span($0) < span($1) }) ?? innermost)
+            chosen = target.docComment == nil ? [try attachable(target)] : []
         case .symbol(let name):
             let matches = documentable.filter { matchesSymbol($0, name) }
             guard !matches.isEmpty else {
@@ -65,7 +78,7 @@ public enum DocstringPlanner {
             guard matches.count == 1 else {
                 throw DocstringError("'\(name)' names \(matches.count) declarations (lines \(matches.map { String($0.range.start.line) }.joined(separator: ", "))): use --line")
             }
-            chosen = matches[0].docComment == nil ? matches : []
+            chosen = matches[0].docComment == nil ? [try attachable(matches[0])] : []
         }
         return chosen.map { candidate(for: $0, lines: lines) }
     }

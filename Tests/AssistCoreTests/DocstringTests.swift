@@ -531,3 +531,24 @@ private let validationCases: [ValidationCase] = [
         #expect(diff.contains("+    /// Loads data.\n+    ///\n+    /// - Parameter url: The URL.\n+    /// - Returns: Data.\n+    /// - Throws: Errors.\n"))
     }
 }
+
+@Suite("Docstring tidy")
+struct DocstringTidyTests {
+    @Test func repeatedSentencesAreDroppedAndFieldsBounded() {
+        let loop = String(repeating: "This is a good example of how to use a mutating function. ", count: 12)
+        let parsed = DocstringParser.parse("""
+            /// Removes and returns the last element. Removes and returns the last element.
+            /// - Returns: The last element. \(loop)
+            """)
+        let tidy = DocstringTidy.tidy(parsed)
+        #expect(tidy.summary == "Removes and returns the last element.")
+        #expect(tidy.returnsText == "The last element. This is a good example of how to use a mutating function.")
+    }
+
+    @Test func codeSpansAndAbbreviationsStayWhole() {
+        let parsed = DocstringParser.parse("/// Calls `a.b()`. Then e.g. stops.\n/// - Returns: One. Two. Three.")
+        let tidy = DocstringTidy.tidy(parsed)
+        #expect(tidy.summary == "Calls `a.b()`.")
+        #expect(tidy.returnsText == "One. Two.")
+    }
+}

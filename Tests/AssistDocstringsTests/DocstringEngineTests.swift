@@ -75,6 +75,19 @@ struct DocstringPlannerTests {
         #expect(try DocstringPlanner.candidates(.symbol("clear"), analysis: analysis, source: source).isEmpty)
     }
 
+    @Test func declarationsSharingALineAreNotDocumentedAboveIt() throws {
+        let oneLine = "enum StackError: Error { case empty }\n"
+        let analysis = SwiftAnalyzer.analyze(source: oneLine)
+        #expect(try DocstringPlanner.candidates(.allUndocumented, analysis: analysis, source: oneLine).map(\.declaration.name) == ["StackError"])
+        #expect(try DocstringPlanner.candidates(.line(1), analysis: analysis, source: oneLine).map(\.declaration.name) == ["StackError"])
+        do {
+            _ = try DocstringPlanner.candidates(.symbol("empty"), analysis: analysis, source: oneLine)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.contains("shares its line"))
+        }
+    }
+
     @Test func allAndCheck() throws {
         let all = try DocstringPlanner.candidates(.allUndocumented, analysis: analysis, source: source)
         #expect(all.map(\.declaration.name) == ["Buffer", "storage", "append", "helper"])

@@ -1,0 +1,251 @@
+import ArgumentParser
+import AssistBackends
+import AssistCore
+import AssistDocstrings
+import AssistGit
+import AssistLocalModel
+import AssistSwift
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `assist docstring FILE`: DocC comments written by the local model, as a diff known to apply.
+struct DocstringCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "docstring",
+        abstract: "Document Swift declarations with the local model; prints a unified diff.",
+        discussion: """
+            Choose one declaration with --symbol NAME or --line N, or every undocumented one with --all. \
+            The diff (paths a/… b/… from the repository root) is printed only after it has been checked: \
+            it applies to the file as read, only /// lines were added, the file still parses, and each \
+            comment's parameters, Returns and Throws match its signature. --apply writes it, refusing if \
+            the file changed meanwhile. --check calls no model: it lists undocumented public/open \
+            declarations as path:line: name and exits 1 if there are any.
+            """
+    )
+
+    @Argument(help: "The Swift file.")
+    var file: String
+
+    @Option(help: "The declaration to document (a name like append, append(_:) or Buffer.append).")
+    var symbol: String?
+
+    @Option(help: "Document the innermost declaration holding this 1-based line.")
+    var line: Int?
+
+    @Flag(help: "Document every undocumented declaration in the file.")
+    var all = false
+
+    @Flag(help: "Write the change to the file (atomically).")
+    var apply = false
+
+    @Flag(help: "List undocumented public/open declarations without calling a model; exit 1 if any.")
+    var check = false
+
+    @Flag(help: "Print the full result object as JSON.")
+    var json = false
+
+    @Option(help: "The local model: qwen2.5-coder-0.5b (default) or smollm2-135m.")
+    var model: String?
+
+    func validate() throws {
+        let choices = [symbol != nil, line != nil, all].filter { $0 }.count
+        if check, choices > 0 { throw ValidationError("--check takes no --symbol, --line or --all: it looks at the whole file") }
+        if !check, choices != 1 { throw ValidationError("choose one of --symbol NAME, --line N or --all (or --check)") }
+        if let line, line < 1 { throw ValidationError("--line is 1-based: got \(line)") }
+    }
+
+    func run() async throws {
+        let target = try DocstringFile.locate(file)
+        let source = target.text
+        if check {
+            let analysis = SwiftAnalyzer.analyze(source: source)
+            let missing = DocstringPlanner.undocumentedPublicAPI(analysis)
+            for declaration in missing { print("\(file):\(declaration.range.start.line): \(declaration.fullName)") }
+            if !missing.isEmpty { throw ExitCode.failure }
+            return
+        }
+        let selection: DocstringSelection = if let symbol { .symbol(symbol) } else if let line { .line(line) } else { .allUndocumented }
+        let environment = ProcessInfo.processInfo.environment
+        let local = await LocalDocstringModel.prepare(
+            modelID: model, environment: environment, homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path)
+        let engine = DocstringEngine(
+            model: local, cache: DocstringCache(path: target.gitDirectory + "/assist/docstrings.json"))
+        let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1 && !json && all)
+        let outcome: DocstringOutcome
+        do {
+            outcome = try await engine.document(path: target.relativePath, source: source, selection: selection) { done, total in
+                bar.update(done: done, total: total)
+            }
+        } catch {
+            bar.finish()
+            await local.server.stop()
+            DocstringFile.fail(error is CancellationError ? "cancelled" : "\(error)")
+        }
+        bar.finish()
+        await local.server.stop()
+        for failure in outcome.failures { FileHandle.standardError.write(Data("assist docstring: \(failure)\n".utf8)) }
+        if apply, !outcome.diff.isEmpty {
+            try DocstringFile.write(outcome.updated, replacing: source, at: target.absolutePath)
+        }
+        if json {
+            print(try DocstringReport.json(outcome, model: local.identifier, absolutePath: target.absolutePath))
+        } else if !apply {
+            print(outcome.diff, terminator: "")
+        } else if !outcome.diff.isEmpty {
+            FileHandle.standardError.write(Data("assist docstring: documented \(outcome.documented.count) declaration(s) in \(file)\n".utf8))
+        }
+        if !outcome.failures.isEmpty { throw ExitCode.failure }
+    }
+}
+
+/// The file a docstring command works on, read once.
+struct DocstringFile {
+    var absolutePath: String
+    var relativePath: String
+    var gitDirectory: String
+    var text: String
+
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("assist docstring: \(message)\n".utf8))
+        Foundation.exit(1)
+    }
+
+    static func locate(_ file: String) throws -> DocstringFile {
+        let url = URL(fileURLWithPath: file, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
+        let path = url.path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            fail("file not found: \(file)")
+        }
+        guard path.hasSuffix(".swift") else { fail("not a Swift file: \(file)") }
+        let repository: Repository
+        do {
+            repository = try Repository.open(at: url.deletingLastPathComponent().path)
+        } catch {
+            fail("\(error)")
+        }
+        guard let root = repository.workingDirectory else { fail("the repository has no working tree: \(repository.gitDirectory)") }
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let resolvedRoot = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
+        guard resolved.hasPrefix(resolvedRoot + "/") else { fail("\(file) is outside the repository at \(root)") }
+        let relative = String(resolved.dropFirst(resolvedRoot.count + 1))
+        guard !relative.hasPrefix(".git/") else { fail("refusing to touch a file inside .git/: \(file)") }
+        guard let data = FileManager.default.contents(atPath: resolved) else { fail("cannot read \(file)") }
+        guard let text = String(data: data, encoding: .utf8) else { fail("\(file) is not valid UTF-8") }
+        return DocstringFile(absolutePath: resolved, relativePath: relative, gitDirectory: repository.gitDirectory, text: text)
+    }
+
+    /// Writes `text` over the file atomically, unless its content is no longer `expected`.
+    static func write(_ text: String, replacing expected: String, at path: String) throws {
+        guard let current = FileManager.default.contents(atPath: path), String(data: current, encoding: .utf8) == expected else {
+            fail("\(path) changed since it was read; nothing was written (run the command again)")
+        }
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        let temporary = path + ".assist-\(getpid()).tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: attributes.flatMap { attributes in
+            attributes[.posixPermissions].map { [.posixPermissions: $0] }
+        }) else {
+            fail("cannot write next to \(path)")
+        }
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            fail("cannot replace \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// The local model behind `assist docstring`: the managed llama-server, started on the first
+/// prompt (a request answered from the cache starts nothing), and a chat backend to it.
+final class LocalDocstringModel: DocstringModel, @unchecked Sendable {
+    let spec: LocalModelSpec
+    let configuration: ManagedLlamaServer.Configuration
+    let server: ManagedLlamaServer
+    /// Guards `model`, made once on first use.
+    private let lock = NSLock()
+    private var model: ChatBackendModel?
+
+    private init(spec: LocalModelSpec, configuration: ManagedLlamaServer.Configuration) {
+        self.spec = spec
+        self.configuration = configuration
+        self.server = ManagedLlamaServer(configuration: configuration)
+    }
+
+    var identifier: String { "local/\(spec.id)" }
+
+    /// Finds the installed model; starts nothing.
+    static func prepare(modelID: String?, environment: [String: String], homeDirectory: String) async -> LocalDocstringModel {
+        let cache = LocalModelCache.default(environment: environment, homeDirectory: homeDirectory)
+        let wanted = modelID ?? "qwen2.5-coder-0.5b"
+        guard let spec = LocalModelSpec.all.first(where: { $0.id == wanted }) else {
+            DocstringFile.fail("unknown model '\(wanted)'; choose \(LocalModelSpec.all.map(\.id).joined(separator: " or "))")
+        }
+        do {
+            return LocalDocstringModel(spec: spec, configuration: try await ManagedLlamaServer.Configuration.installed(in: cache, model: spec))
+        } catch {
+            DocstringFile.fail("no model available (\(error)); install one with `assist model install`")
+        }
+    }
+
+    func complete(system: String, user: String, grammar: String?, stop: [String]) async throws -> DocstringModelReply {
+        try await backend().complete(system: system, user: user, grammar: grammar, stop: stop)
+    }
+
+    private func backend() async throws -> ChatBackendModel {
+        if let model = lock.withLock({ model }) { return model }
+        let endpoint: ManagedLlamaServer.Endpoint
+        do {
+            endpoint = try await server.endpoint()
+        } catch {
+            throw DocstringError("the local model did not start: \(error)")
+        }
+        let settings = BackendSettings(
+            name: "local", baseURL: endpoint.baseURL.absoluteString, model: spec.id, apiKey: nil, keySource: "none",
+            connectTimeout: .seconds(5), readTimeout: .seconds(120),
+            retry: RetryPolicy(maxRetries: 1, baseDelay: .milliseconds(200), maxDelay: .seconds(2)),
+            maxConcurrentRequests: 1, contextWindow: endpoint.contextWindow)
+        let made = ChatBackendModel(backend: BackendFactory.make(.local, settings: settings), useGrammar: true)
+        lock.withLock { model = made }
+        return made
+    }
+}
+
+/// The `--json` result object of PRODUCT.md.
+enum DocstringReport {
+    static func json(_ outcome: DocstringOutcome, model: String, absolutePath: String) throws -> String {
+        let edits = TextEdits.make(old: outcome.original, new: outcome.updated).map { edit -> [String: Any] in
+            [
+                "range": [
+                    "start": ["line": edit.range.start.line, "character": edit.range.start.character],
+                    "end": ["line": edit.range.end.line, "character": edit.range.end.character],
+                ],
+                "newText": edit.newText,
+            ]
+        }
+        let cached = !outcome.documented.isEmpty && outcome.documented.allSatisfy(\.cached)
+        let object: [String: Any] = [
+            "diff": outcome.diff,
+            "edits": edits.isEmpty ? [:] : [URL(fileURLWithPath: absolutePath).absoluteString: edits],
+            "route": [
+                "kind": "docstring", "backend": "local", "model": model,
+                "reasons": ["docstring requests go to the local model", "the local model is managed by assist (llama-server)"],
+            ] as [String: Any],
+            "usage": ["promptTokens": outcome.promptTokens, "completionTokens": outcome.completionTokens],
+            "costUSD": 0,
+            "cached": cached,
+            "validation": ["passed": outcome.failures.isEmpty, "checks": outcome.validation] as [String: Any],
+            "declarations": outcome.documented.map { declaration -> [String: Any] in
+                [
+                    "name": declaration.name, "line": declaration.line, "attempts": declaration.attempts,
+                    "cached": declaration.cached, "promptTokens": declaration.promptTokens,
+                    "completionTokens": declaration.completionTokens, "seconds": declaration.seconds,
+                ]
+            },
+            "failures": outcome.failures.map { ["name": $0.name, "line": $0.line, "reason": $0.reason] as [String: Any] },
+        ]
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+}
