@@ -127,7 +127,7 @@ let package = Package(
         .testTarget(
             name: "AssistBackendsTests",
             dependencies: [
-                "AssistBackends", "AssistCore", "AssistTestSupport",
+                "AssistBackends", "AssistCore", "AssistTestSupport", "AssistLocalModel",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

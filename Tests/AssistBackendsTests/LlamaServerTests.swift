@@ -1,60 +1,46 @@
 import AssistBackends
 import AssistCore
+import AssistLocalModel
 import AssistTestSupport
 import Foundation
 import Testing
 
-/// The real `llama-server` and a small model, from `ASSIST_LLAMA_SERVER` and `ASSIST_TEST_MODEL`
-/// (for example SmolLM2-135M-Instruct, see shared/local-model/README.md). These tests are slow and
-/// need both files, so they run only when both variables are set; the skip is reported with its reason.
-private let llamaServer = ProcessInfo.processInfo.environment["ASSIST_LLAMA_SERVER"]
-private let testModel = ProcessInfo.processInfo.environment["ASSIST_TEST_MODEL"]
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// A `llama-server` started on a free loopback port for one test, stopped by ``stop()``.
+/// The real `llama-server` with the small test model (SmolLM2-135M), managed as the daemon manages
+/// it, from the cache `scripts/test` installs into (`assist model install --test-model-only`).
 private struct RunningLlamaServer {
-    let process: Process
-    let baseURL: String
+    let server: ManagedLlamaServer
+    let endpoint: ManagedLlamaServer.Endpoint
 
     static func start() async throws -> RunningLlamaServer {
-        let binary = try #require(llamaServer, "set ASSIST_LLAMA_SERVER to the llama-server binary")
-        let model = try #require(testModel, "set ASSIST_TEST_MODEL to a GGUF model")
-        let probe = try await StandInServer.start()
-        let port = probe.port
-        await probe.stop()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["-m", model, "--host", "127.0.0.1", "--port", "\(port)", "-t", "2", "-c", "2048", "-np", "1", "--no-webui", "--offline"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let server = RunningLlamaServer(process: process, baseURL: "http://127.0.0.1:\(port)/v1")
-        // Poll with a short read timeout, so a server that accepts but does not answer cannot hang the test.
-        let probeBackend = server.backend(read: .seconds(1))
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            if await probeBackend.health() == .available { return server }
-            try await Task.sleep(for: .milliseconds(200))
+        let environment = ProcessInfo.processInfo.environment
+        let cache = LocalModelCache.default(environment: environment, homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path)
+        let configuration: ManagedLlamaServer.Configuration
+        do {
+            configuration = try await ManagedLlamaServer.Configuration.installed(in: cache, model: .smolLM2)
+        } catch {
+            Issue.record("the test model is not installed in \(cache.root.path): run `assist model install --test-model-only` (scripts/test does): \(error)")
+            throw error
         }
-        server.stop()
-        throw BackendError(.connection, backend: "local", message: "llama-server did not become healthy within 60 s")
+        let server = ManagedLlamaServer(configuration: configuration)
+        return RunningLlamaServer(server: server, endpoint: try await server.endpoint())
     }
 
-    func backend(read: Duration = .seconds(60)) -> OpenAICompatibleBackend {
-        OpenAICompatibleBackend(settings: BackendSettings(name: "local", baseURL: baseURL, model: "default", readTimeout: read, maxConcurrentRequests: 1))
-    }
-
-    func stop() {
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+    func backend(_ endpoint: ManagedLlamaServer.Endpoint? = nil, read: Duration = .seconds(60)) -> OpenAICompatibleBackend {
+        let endpoint = endpoint ?? self.endpoint
+        return OpenAICompatibleBackend(settings: BackendSettings(
+            name: "local", baseURL: endpoint.baseURL.absoluteString, model: "smollm2-135m", readTimeout: read, maxConcurrentRequests: 1))
     }
 }
 
-@Suite(.serialized, .enabled(if: llamaServer != nil && testModel != nil, "set ASSIST_LLAMA_SERVER and ASSIST_TEST_MODEL to run against a real llama-server"))
+@Suite("OpenAI-compatible backend against the real llama-server", .serialized)
 struct LlamaServerTests {
     @Test func streamedAndWholeAnswersWithUsageGrammarAndWindow() async throws {
-        let server = try await RunningLlamaServer.start()
-        defer { server.stop() }
-        let backend = server.backend()
+        let running = try await RunningLlamaServer.start()
+        let backend = running.backend()
         let request = ChatRequest(messages: [.user("Say hi.")], maxTokens: 8, temperature: 0)
         let streamed = try await backend.complete(request)
         #expect(streamed.usage.map { $0.promptTokens > 0 && $0.completionTokens > 0 } == true)
@@ -70,14 +56,15 @@ struct LlamaServerTests {
         let yesNo = try await backend.complete(constrained)
         #expect(["yes", "no"].contains(yesNo.text))
 
-        #expect(try await backend.capabilities().contextWindow == 2048)
+        #expect(try await backend.capabilities().contextWindow == running.endpoint.contextWindow)
         let tokens = try await backend.countTokens("hello world")
         #expect(!tokens.isEstimate && tokens.count > 0)
+        await running.server.stop()
     }
 
     @Test func cancellingMidStreamAndServerKilledMidRequest() async throws {
-        let server = try await RunningLlamaServer.start()
-        let backend = server.backend()
+        let running = try await RunningLlamaServer.start()
+        let backend = running.backend()
         let long = ChatRequest(messages: [.user("Count from 1 to 500.")], maxTokens: 400, temperature: 0)
         var received = 0
         for try await event in backend.chat(long) {
@@ -87,18 +74,23 @@ struct LlamaServerTests {
         #expect(received == 3)
         #expect(await backend.health() == .available)
 
-        let stream = backend.chat(long)
+        // The server dies mid-answer: a clear error, never a short success.
         var events = 0
         var failure: BackendError?
         do {
-            for try await _ in stream {
+            for try await _ in backend.chat(long) {
                 events += 1
-                if events == 3 { server.stop() }
+                if events == 3 { kill(running.endpoint.processID, SIGKILL) }
             }
         } catch let error as BackendError {
             failure = error
         }
-        server.stop()
-        #expect(failure?.kind == .streamCut || failure?.kind == .connection)
+        #expect(failure?.kind == .streamCut || failure?.kind == .connection, "\(String(describing: failure))")
+        // The next use restarts it.
+        let restarted = try await running.server.endpoint()
+        #expect(restarted.processID != running.endpoint.processID)
+        let after = try await running.backend(restarted).complete(ChatRequest(messages: [.user("Say hi.")], maxTokens: 4, temperature: 0))
+        #expect(!after.text.isEmpty)
+        await running.server.stop()
     }
 }
