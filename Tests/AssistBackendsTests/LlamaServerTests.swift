@@ -86,7 +86,11 @@ struct LlamaServerTests {
             failure = error
         }
         #expect(failure?.kind == .streamCut || failure?.kind == .connection, "\(String(describing: failure))")
-        // The next use restarts it.
+        // Once the process is gone (SIGKILL is delivered asynchronously), the next use restarts it.
+        let deadline = ContinuousClock.now + .seconds(20)
+        while await running.server.processID != nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         let restarted = try await running.server.endpoint()
         #expect(restarted.processID != running.endpoint.processID)
         let after = try await running.backend(restarted).complete(ChatRequest(messages: [.user("Say hi.")], maxTokens: 4, temperature: 0))
