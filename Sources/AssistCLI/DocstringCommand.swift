@@ -203,7 +203,7 @@ final class LocalDocstringModel: DocstringModel, @unchecked Sendable {
         }
         let settings = BackendSettings(
             name: "local", baseURL: endpoint.baseURL.absoluteString, model: spec.id, apiKey: nil, keySource: "none",
-            connectTimeout: .seconds(5), readTimeout: .seconds(120),
+            connectTimeout: .seconds(5), readTimeout: .seconds(300),
             retry: RetryPolicy(maxRetries: 1, baseDelay: .milliseconds(200), maxDelay: .seconds(2)),
             maxConcurrentRequests: 1, contextWindow: endpoint.contextWindow)
         let made = ChatBackendModel(backend: BackendFactory.make(.local, settings: settings), useGrammar: true)
