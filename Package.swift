@@ -65,6 +65,7 @@ let package = Package(
             name: "AssistServer",
             dependencies: [
                 "AssistCore", "AssistProtocol", "AssistJSONRPC", "AssistGit", "AssistIndex", "AssistSwift",
+                "AssistDocstrings", "AssistBackends", "AssistLocalModel",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

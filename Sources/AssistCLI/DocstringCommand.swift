@@ -4,6 +4,7 @@ import AssistCore
 import AssistDocstrings
 import AssistGit
 import AssistLocalModel
+import AssistServer
 import AssistSwift
 import Foundation
 
@@ -69,8 +70,13 @@ struct DocstringCommand: AsyncParsableCommand {
         }
         let selection: DocstringSelection = if let symbol { .symbol(symbol) } else if let line { .line(line) } else { .allUndocumented }
         let environment = ProcessInfo.processInfo.environment
-        let local = await LocalDocstringModel.prepare(
-            modelID: model, environment: environment, homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path)
+        let local: LocalDocstringModel
+        do {
+            local = try await LocalDocstringModel.prepare(
+                modelID: model, environment: environment, homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path)
+        } catch {
+            DocstringFile.fail(error.description)
+        }
         let engine = DocstringEngine(
             model: local, cache: DocstringCache(path: target.gitDirectory + "/assist/docstrings.json"))
         let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1 && !json && all)
@@ -154,61 +160,6 @@ struct DocstringFile {
             unlink(temporary)
             fail("cannot replace \(path): \(String(cString: strerror(errno)))")
         }
-    }
-}
-
-/// The local model behind `assist docstring`: the managed llama-server, started on the first
-/// prompt (a request answered from the cache starts nothing), and a chat backend to it.
-final class LocalDocstringModel: DocstringModel, @unchecked Sendable {
-    let spec: LocalModelSpec
-    let configuration: ManagedLlamaServer.Configuration
-    let server: ManagedLlamaServer
-    /// Guards `model`, made once on first use.
-    private let lock = NSLock()
-    private var model: ChatBackendModel?
-
-    private init(spec: LocalModelSpec, configuration: ManagedLlamaServer.Configuration) {
-        self.spec = spec
-        self.configuration = configuration
-        self.server = ManagedLlamaServer(configuration: configuration)
-    }
-
-    var identifier: String { "local/\(spec.id)" }
-
-    /// Finds the installed model; starts nothing.
-    static func prepare(modelID: String?, environment: [String: String], homeDirectory: String) async -> LocalDocstringModel {
-        let cache = LocalModelCache.default(environment: environment, homeDirectory: homeDirectory)
-        let wanted = modelID ?? "qwen2.5-coder-0.5b"
-        guard let spec = LocalModelSpec.all.first(where: { $0.id == wanted }) else {
-            DocstringFile.fail("unknown model '\(wanted)'; choose \(LocalModelSpec.all.map(\.id).joined(separator: " or "))")
-        }
-        do {
-            return LocalDocstringModel(spec: spec, configuration: try await ManagedLlamaServer.Configuration.installed(in: cache, model: spec))
-        } catch {
-            DocstringFile.fail("no model available (\(error)); install one with `assist model install`")
-        }
-    }
-
-    func complete(system: String, user: String, grammar: String?, stop: [String]) async throws -> DocstringModelReply {
-        try await backend().complete(system: system, user: user, grammar: grammar, stop: stop)
-    }
-
-    private func backend() async throws -> ChatBackendModel {
-        if let model = lock.withLock({ model }) { return model }
-        let endpoint: ManagedLlamaServer.Endpoint
-        do {
-            endpoint = try await server.endpoint()
-        } catch {
-            throw DocstringError("the local model did not start: \(error)")
-        }
-        let settings = BackendSettings(
-            name: "local", baseURL: endpoint.baseURL.absoluteString, model: spec.id, apiKey: nil, keySource: "none",
-            connectTimeout: .seconds(5), readTimeout: .seconds(300),
-            retry: RetryPolicy(maxRetries: 1, baseDelay: .milliseconds(200), maxDelay: .seconds(2)),
-            maxConcurrentRequests: 1, contextWindow: endpoint.contextWindow)
-        let made = ChatBackendModel(backend: BackendFactory.make(.local, settings: settings), useGrammar: true)
-        lock.withLock { model = made }
-        return made
     }
 }
 

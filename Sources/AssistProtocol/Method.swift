@@ -35,6 +35,7 @@ public enum MethodRegistry {
         IndexStatusRequest.self,
         IndexRefreshRequest.self,
         WorkspaceSymbolRequest.self,
+        DocstringRequest.self,
     ]
 
     /// Notifications the client sends to the daemon.

@@ -1,4 +1,5 @@
 import AssistCore
+import AssistDocstrings
 import AssistGit
 import AssistIndex
 import AssistSwift
@@ -106,6 +107,8 @@ public final class Server: Sendable {
         var repository: Repository?
         var repositoryError: String?
         var workspaceIndex: SwiftWorkspaceIndex?
+        /// The local models started for docstrings, by id; stopped at exit.
+        var docstringModels: [String: LocalDocstringModel] = [:]
         /// URIs of open documents changed since their overlay was last given to the index.
         var staleOverlays: Set<String> = []
         var configuration: Configuration
@@ -190,6 +193,9 @@ public final class Server: Sendable {
         register(WorkspaceSymbolRequest.self) { [unowned self] request, _ in
             try await self.workspaceSymbols(request.query)
         }
+        register(DocstringRequest.self) { [unowned self] request, context in
+            try await self.docstring(request, progress: context.progress)
+        }
     }
 
     /// Decodes request parameters into a typed request; absent parameters decode as `{}`.
@@ -244,6 +250,18 @@ public final class Server: Sendable {
     }
 
     private func finish() {
+        let models = state.withLock { state in
+            defer { state.docstringModels.removeAll() }
+            return Array(state.docstringModels.values)
+        }
+        if !models.isEmpty {
+            let stopped = DispatchSemaphore(value: 0)
+            Task {
+                for model in models { await model.server.stop() }
+                stopped.signal()
+            }
+            _ = stopped.wait(timeout: .now() + 10)
+        }
         let tasks = state.withLock { state in
             defer { state.inFlight.removeAll() }
             return Array(state.inFlight.values)
@@ -619,6 +637,87 @@ public final class Server: Sendable {
                 name: symbol.name, kind: Self.symbolKind(symbol.kind, containers: symbol.containers),
                 location: Location(uri: uri, range: range),
                 containerName: symbol.containers.isEmpty ? nil : symbol.containers.joined(separator: "."))
+        }
+    }
+
+    // MARK: - Docstrings
+
+    private func docstring(_ request: DocstringRequest, progress: ProgressReporter) async throws -> DocstringResult {
+        let choices = [request.position != nil, request.symbol != nil, request.all == true].filter { $0 }.count
+        guard choices == 1 else {
+            throw ResponseError.invalidParams("give exactly one of position, symbol or all: true")
+        }
+        let uri = request.textDocument.uri
+        guard let path = Self.filePath(fromURI: uri), path.hasSuffix(".swift") else {
+            throw ResponseError(.requestFailed, "not a Swift file URI: \(uri)")
+        }
+        guard let repository = state.withLock({ $0.repository }), let root = repository.workingDirectory,
+              let relative = Self.relativePath(path, root: root)
+        else {
+            throw ResponseError(.requestFailed, "\(path) is not in the repository this daemon serves")
+        }
+        guard !relative.hasPrefix(".git/") else { throw ResponseError(.requestFailed, "refusing a file inside .git/") }
+        // The editor's unsaved buffer wins over the file on disk.
+        let text: String
+        if let document = documents.document(uri) {
+            text = document.text
+        } else if let data = FileManager.default.contents(atPath: path), let decoded = String(data: data, encoding: .utf8) {
+            text = decoded
+        } else {
+            throw ResponseError(.requestFailed, "cannot read \(path) as UTF-8")
+        }
+        let selection: DocstringSelection = if let position = request.position {
+            .line(position.line + 1)
+        } else if let symbol = request.symbol {
+            .symbol(symbol)
+        } else {
+            .allUndocumented
+        }
+        let model = try await docstringModel(request.model)
+        let engine = DocstringEngine(model: model, cache: DocstringCache(path: repository.gitDirectory + "/assist/docstrings.json"))
+        progress.begin("Writing doc comments")
+        let outcome: DocstringOutcome
+        do {
+            outcome = try await engine.document(path: relative, source: text, selection: selection) { done, total in
+                progress.report("\(done)/\(total) declarations", percentage: total == 0 ? 100 : done * 100 / total)
+            }
+        } catch let error as DocstringError {
+            throw ResponseError(.requestFailed, error.description)
+        }
+        progress.end()
+        let edits = TextEdits.make(old: outcome.original, new: outcome.updated).map { edit in
+            TextEdit(
+                range: Range(
+                    start: Position(line: edit.range.start.line, character: edit.range.start.character),
+                    end: Position(line: edit.range.end.line, character: edit.range.end.character)),
+                newText: edit.newText)
+        }
+        return DocstringResult(
+            diff: outcome.diff, edits: edits.isEmpty ? [:] : [uri: edits],
+            route: Route(
+                kind: "docstring", backend: "local", model: model.identifier,
+                reasons: ["docstring requests go to the local model", "the local model is managed by assist (llama-server)"]),
+            usage: Usage(promptTokens: outcome.promptTokens, completionTokens: outcome.completionTokens), costUSD: 0,
+            cached: !outcome.documented.isEmpty && outcome.documented.allSatisfy(\.cached),
+            validation: Validation(passed: outcome.failures.isEmpty, checks: outcome.validation),
+            failures: outcome.failures.map { DocstringFailureInfo(name: $0.name, line: $0.line, reason: $0.reason) })
+    }
+
+    /// The local model for docstrings, prepared once per id and kept for the daemon's life.
+    private func docstringModel(_ id: String?) async throws -> LocalDocstringModel {
+        let wanted = id ?? LocalDocstringModel.defaultModelID
+        if let model = state.withLock({ $0.docstringModels[wanted] }) { return model }
+        let model: LocalDocstringModel
+        do {
+            model = try await LocalDocstringModel.prepare(
+                modelID: wanted, environment: options.environment, homeDirectory: options.homeDirectory)
+        } catch {
+            throw ResponseError(.requestFailed, error.description)
+        }
+        return state.withLock { state in
+            if let existing = state.docstringModels[wanted] { return existing }
+            state.docstringModels[wanted] = model
+            return model
         }
     }
 
