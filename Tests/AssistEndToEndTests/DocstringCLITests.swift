@@ -3,13 +3,6 @@ import AssistTestSupport
 import Foundation
 import Testing
 
-/// The model cache the tests use: the one `scripts/test` installs into.
-private var modelCache: String {
-    let environment = ProcessInfo.processInfo.environment
-    if let dir = environment["ASSIST_CACHE_DIR"], !dir.isEmpty { return dir }
-    let home = FileManager.default.homeDirectoryForCurrentUser.path
-    return (environment["XDG_CACHE_HOME"].map { $0 + "/assist" }) ?? home + "/.cache/assist"
-}
 
 private let stackSource = """
     public struct Stack<Element> {
@@ -75,8 +68,8 @@ struct DocstringCLITests {
 
     /// The real path: the managed llama-server with the small test model.
     @Test func documentsWithTheRealLocalModel() async throws {
-        let cache = modelCache
-        guard FileManager.default.fileExists(atPath: cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf.verified") else {
+        let cache = TestModelCache.path
+        guard TestModelCache.hasTestModel else {
             Issue.record("the test model is not installed in \(cache): run `assist model install --test-model-only` (scripts/test does)")
             return
         }

@@ -4,17 +4,11 @@ import AssistTestSupport
 import Foundation
 import Testing
 
-/// The model cache `scripts/test` installs the test model into.
-private var modelCache: String {
-    let environment = ProcessInfo.processInfo.environment
-    if let dir = environment["ASSIST_CACHE_DIR"], !dir.isEmpty { return dir }
-    return (environment["XDG_CACHE_HOME"].map { $0 + "/assist" }) ?? FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/assist"
-}
 
 @Suite("assist/docstring", .serialized)
 struct DocstringMethodTests {
     func started(_ fixture: FixtureRepository) async throws -> TestClient {
-        let client = try TestClient.inProcess(environment: ["ASSIST_CACHE_DIR": modelCache], configure: { TestMethods.register(on: $0) })
+        let client = try TestClient.inProcess(environment: ["ASSIST_CACHE_DIR": TestModelCache.path], configure: { TestMethods.register(on: $0) })
         #expect(try await client.initialize(rootPath: fixture.path)["error"] == nil)
         return client
     }
@@ -41,8 +35,8 @@ struct DocstringMethodTests {
 
     /// The real local model (SmolLM2) on an unsaved buffer: the edit is against the buffer, not the disk.
     @Test func documentsTheUnsavedBufferWithTheRealModel() async throws {
-        guard FileManager.default.fileExists(atPath: modelCache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf.verified") else {
-            Issue.record("the test model is not installed in \(modelCache): run `assist model install --test-model-only` (scripts/test does)")
+        guard TestModelCache.hasTestModel else {
+            Issue.record("the test model is not installed in \(TestModelCache.path): run `assist model install --test-model-only` (scripts/test does)")
             return
         }
         let fixture = try FixtureRepository.make(files: ["Sources/Math.swift": "public func old() {}\n"])
