@@ -88,10 +88,11 @@ struct ManagedServerTests {
     @Test func stopLeavesNoProcess() async throws {
         let server = try await makeServer(try await installedCache())
         let endpoint = try await server.endpoint()
-        #expect(children(of: getpid(), running: "llama-server") == [endpoint.processID])
+        // Other suites may run servers of their own in this process at the same time: look at ours.
+        #expect(children(of: getpid(), running: "llama-server").contains(endpoint.processID))
         await server.stop()
         #expect(kill(endpoint.processID, 0) == -1 && errno == ESRCH, "the process is gone and reaped")
-        #expect(children(of: getpid(), running: "llama-server").isEmpty)
+        #expect(!children(of: getpid(), running: "llama-server").contains(endpoint.processID))
         #expect(await server.processID == nil)
         #expect(await LoopbackHTTP.get(port: endpoint.port, path: "/health", timeoutSeconds: 1) == nil)
     }
