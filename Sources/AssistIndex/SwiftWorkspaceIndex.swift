@@ -47,6 +47,7 @@ public final class SwiftWorkspaceIndex: Sendable {
 
     private struct FileSymbols: Sendable {
         var symbols: [WorkspaceSymbol]
+        var references: [String: [SwiftSourcePosition]]
         var hasSyntaxErrors: Bool
     }
 
@@ -143,6 +144,28 @@ public final class SwiftWorkspaceIndex: Sendable {
         return SymbolMatcher.rank(query: query, symbols.map { ($0.name, $0) }, limit: limit)
     }
 
+    /// Where a name is used across the repository (unsaved buffers instead of their files): the
+    /// name → locations table that cross-file context is built from.
+    ///
+    /// - Parameter name: An identifier, without backticks.
+    /// - Returns: The paths and positions of its uses, by path then position.
+    /// - Throws: `GitError` when a first refresh fails.
+    public func references(to name: String) throws(GitError) -> [(path: String, position: SwiftSourcePosition)] {
+        _ = try summary()
+        let files = index.files.filter { $0.language == .swift && $0.skipReason == nil && $0.blob != nil }
+        return state.withLock { state in
+            var found: [(path: String, position: SwiftSourcePosition)] = []
+            for (path, overlay) in state.overlays {
+                found += (overlay.references[name] ?? []).map { (path, $0) }
+            }
+            for file in files where state.overlays[file.path] == nil {
+                guard let blob = file.blob, let entry = state.byBlob[blob] else { continue }
+                found += (entry.references[name] ?? []).map { (file.path, $0) }
+            }
+            return found.sorted { $0.path != $1.path ? $0.path < $1.path : $0.position < $1.position }
+        }
+    }
+
     private func rebuild(_ state: inout State, files: [IndexedFile], figures: IndexFigures) -> WorkspaceIndexSummary {
         var symbols: [WorkspaceSymbol] = []
         var filesWithErrors = 0
@@ -178,6 +201,7 @@ public final class SwiftWorkspaceIndex: Sendable {
                     name: $0.name, fullName: $0.fullName, kind: $0.kind, path: path, nameRange: $0.nameRange,
                     containers: $0.containers, isPublicAPI: $0.isPublicAPI, isDocumented: $0.docComment != nil)
             },
+            references: analysis.references,
             hasSyntaxErrors: analysis.hasSyntaxErrors)
     }
 }

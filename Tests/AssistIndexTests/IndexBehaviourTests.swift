@@ -128,6 +128,24 @@ struct IndexBehaviourTests {
         #expect(again.withLock { $0 } == 0)
     }
 
+    @Test("references: a name's uses across files, buffers instead of their files")
+    func referencesAcrossFiles() throws {
+        let fixture = try FixtureRepository.make(files: [
+            "Sources/A.swift": "struct Channel {}\nlet first = Channel()\n",
+            "Sources/B.swift": "func make() -> Channel { Channel() }\n",
+            "Sources/C.swift": "let unrelated = 1\n",
+        ])
+        defer { fixture.remove() }
+        let index = try SwiftWorkspaceIndex(at: fixture.path)
+        let uses = try index.references(to: "Channel")
+        #expect(uses.map(\.path) == ["Sources/A.swift", "Sources/B.swift", "Sources/B.swift"])
+        #expect(uses.map(\.position.line) == [2, 1, 1])
+        index.setOverlay(path: "Sources/C.swift", text: "let third = Channel()\n")
+        #expect(try index.references(to: "Channel").map(\.path).last == "Sources/C.swift")
+        index.setOverlay(path: "Sources/C.swift", text: nil)
+        #expect(try index.references(to: "Channel").count == 3)
+    }
+
     @Test("language table: extensions and #! lines")
     func languages() {
         #expect(Language.forPath("a/b.swift") == .swift)
