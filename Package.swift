@@ -113,7 +113,7 @@ let package = Package(
         .target(
             name: "AssistTestSupport",
             dependencies: [
-                "AssistProtocol", "AssistJSONRPC", "AssistServer", "AssistCore",
+                "AssistProtocol", "AssistJSONRPC", "AssistServer", "AssistCore", "AssistLocalModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,17 +1,18 @@
+import AssistLocalModel
 import Foundation
 
-/// Where the tests find the installed local models: the cache `scripts/test` installs into
-/// (`$ASSIST_CACHE_DIR`, else `$XDG_CACHE_HOME/assist`, else `~/.cache/assist`).
+/// Where the tests find the installed local models: the cache `scripts/test` installs into, by the
+/// product's own rule (`LocalModelCache.default`).
 public enum TestModelCache {
-    public static var path: String {
-        let environment = ProcessInfo.processInfo.environment
-        if let dir = environment["ASSIST_CACHE_DIR"], !dir.isEmpty { return dir }
-        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return xdg + "/assist" }
-        return FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/assist"
+    public static var cache: LocalModelCache {
+        LocalModelCache.default(
+            environment: ProcessInfo.processInfo.environment, homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path)
     }
+
+    public static var path: String { cache.root.path }
 
     /// Whether the small test model (SmolLM2-135M) is installed and verified.
     public static var hasTestModel: Bool {
-        FileManager.default.fileExists(atPath: path + "/models/SmolLM2-135M-Instruct.Q4_1.gguf.verified")
+        FileManager.default.fileExists(atPath: cache.verificationRecord(for: .smolLM2).path)
     }
 }
