@@ -1,9 +1,7 @@
 import ArgumentParser
-import AssistBackends
 import AssistCore
 import AssistDocstrings
 import AssistGit
-import AssistLocalModel
 import AssistServer
 import AssistSwift
 import Foundation
@@ -97,7 +95,9 @@ struct DocstringCommand: AsyncParsableCommand {
             try DocstringFile.write(outcome.updated, replacing: source, at: target.absolutePath)
         }
         if json {
-            print(try DocstringReport.json(outcome, model: local.identifier, absolutePath: target.absolutePath))
+            let result = WireResults.docstring(
+                outcome, model: local.identifier, uri: URL(fileURLWithPath: target.absolutePath).absoluteString)
+            print(try JSONOutput.encode(result))
         } else if !apply {
             print(outcome.diff, terminator: "")
         } else if !outcome.diff.isEmpty {
@@ -163,40 +163,3 @@ struct DocstringFile {
     }
 }
 
-/// The `--json` result object of PRODUCT.md.
-enum DocstringReport {
-    static func json(_ outcome: DocstringOutcome, model: String, absolutePath: String) throws -> String {
-        let edits = TextEdits.make(old: outcome.original, new: outcome.updated).map { edit -> [String: Any] in
-            [
-                "range": [
-                    "start": ["line": edit.range.start.line, "character": edit.range.start.character],
-                    "end": ["line": edit.range.end.line, "character": edit.range.end.character],
-                ],
-                "newText": edit.newText,
-            ]
-        }
-        let cached = !outcome.documented.isEmpty && outcome.documented.allSatisfy(\.cached)
-        let object: [String: Any] = [
-            "diff": outcome.diff,
-            "edits": edits.isEmpty ? [:] : [URL(fileURLWithPath: absolutePath).absoluteString: edits],
-            "route": [
-                "kind": "docstring", "backend": "local", "model": model,
-                "reasons": ["docstring requests go to the local model", "the local model is managed by assist (llama-server)"],
-            ] as [String: Any],
-            "usage": ["promptTokens": outcome.promptTokens, "completionTokens": outcome.completionTokens],
-            "costUSD": 0,
-            "cached": cached,
-            "validation": ["passed": outcome.failures.isEmpty, "checks": outcome.validation] as [String: Any],
-            "declarations": outcome.documented.map { declaration -> [String: Any] in
-                [
-                    "name": declaration.name, "line": declaration.line, "attempts": declaration.attempts,
-                    "cached": declaration.cached, "promptTokens": declaration.promptTokens,
-                    "completionTokens": declaration.completionTokens, "seconds": declaration.seconds,
-                ]
-            },
-            "failures": outcome.failures.map { ["name": $0.name, "line": $0.line, "reason": $0.reason] as [String: Any] },
-        ]
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        return String(decoding: data, as: UTF8.self)
-    }
-}

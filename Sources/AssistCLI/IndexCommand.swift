@@ -1,6 +1,7 @@
 import ArgumentParser
 import AssistGit
 import AssistIndex
+import AssistServer
 import Foundation
 
 #if canImport(Glibc)
@@ -47,7 +48,7 @@ struct IndexCommand: ParsableCommand {
         bar.finish()
         let root = index.index.root
         if json {
-            print(try IndexReport.json(summary, root: root))
+            print(try JSONOutput.encode(WireResults.index(summary, root: root)))
         } else {
             print(IndexReport.text(summary, root: root), terminator: "")
         }
@@ -81,7 +82,7 @@ final class ProgressBar: @unchecked Sendable {
     }
 }
 
-/// The figures of `assist index`, as text or JSON (the same fields as `assist/index/status`).
+/// The figures of `assist index` as text; `--json` prints the wire result of `assist/index/status`.
 enum IndexReport {
     static func text(_ summary: WorkspaceIndexSummary, root: String) -> String {
         let figures = summary.figures
@@ -103,22 +104,13 @@ enum IndexReport {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func json(_ summary: WorkspaceIndexSummary, root: String) throws -> String {
-        let figures = summary.figures
-        let object: [String: Any] = [
-            "repository": root,
-            "files": figures.files,
-            "filesByLanguage": Dictionary(uniqueKeysWithValues: figures.filesByLanguage.map { ($0.key.rawValue, $0.value) }),
-            "filesAnalyzed": figures.filesAnalyzed,
-            "filesSkipped": Dictionary(uniqueKeysWithValues: figures.filesSkipped.map { ($0.key.rawValue, $0.value) }),
-            "declarations": summary.declarations,
-            "publicAPI": ["total": summary.publicAPI, "documented": summary.publicAPIDocumented, "undocumented": summary.publicAPI - summary.publicAPIDocumented],
-            "filesWithSyntaxErrors": summary.filesWithSyntaxErrors,
-            "cache": ["load": figures.cacheLoad.description, "hits": figures.cacheHits, "misses": figures.cacheMisses,
-                      "analyses": figures.analyses, "fileBytes": figures.cacheFileBytes] as [String: Any],
-            "timings": Dictionary(uniqueKeysWithValues: figures.timings.map { ($0.key.rawValue, $0.value) }),
-        ]
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        return String(decoding: data, as: UTF8.self)
+}
+
+/// `--json` output: the wire values, pretty-printed with sorted keys.
+enum JSONOutput {
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 }

@@ -40,12 +40,14 @@ public struct DocstringResult: Codable, Sendable, Hashable {
     /// Whether every comment came from the result cache (no model call).
     public var cached: Bool
     public var validation: Validation
+    /// Each declaration documented: model calls, cache use, tokens and seconds.
+    public var declarations: [DocstringDeclarationInfo]
     /// Declarations the model could not document validly (after one retry); nothing was written for them.
     public var failures: [DocstringFailureInfo]
 
     public init(
         diff: String, edits: [String: [TextEdit]], route: Route, usage: Usage, costUSD: Double, cached: Bool,
-        validation: Validation, failures: [DocstringFailureInfo]
+        validation: Validation, declarations: [DocstringDeclarationInfo], failures: [DocstringFailureInfo]
     ) {
         self.diff = diff
         self.edits = edits
@@ -54,6 +56,7 @@ public struct DocstringResult: Codable, Sendable, Hashable {
         self.costUSD = costUSD
         self.cached = cached
         self.validation = validation
+        self.declarations = declarations
         self.failures = failures
     }
 }
@@ -99,6 +102,28 @@ public struct Validation: Codable, Sendable, Hashable {
     public init(passed: Bool, checks: [String]) {
         self.passed = passed
         self.checks = checks
+    }
+}
+
+/// A declaration that was documented, and what it cost.
+public struct DocstringDeclarationInfo: Codable, Sendable, Hashable {
+    public var name: String
+    /// The declaration's 1-based line before the edit.
+    public var line: Int
+    /// Model calls made: 0 when the comment came from the cache, 2 after a retry.
+    public var attempts: Int
+    public var cached: Bool
+    public var promptTokens: Int
+    public var completionTokens: Int
+    public var seconds: Double
+    public init(name: String, line: Int, attempts: Int, cached: Bool, promptTokens: Int, completionTokens: Int, seconds: Double) {
+        self.name = name
+        self.line = line
+        self.attempts = attempts
+        self.cached = cached
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.seconds = seconds
     }
 }
 

@@ -622,7 +622,7 @@ public final class Server: Sendable {
             return refresh ? try index.refresh(progress: report) : try index.summary()
         }
         progress.end()
-        return Self.wire(summary, root: root)
+        return WireResults.index(summary, root: root)
     }
 
     private func workspaceSymbols(_ query: String) async throws -> [SymbolInformation] {
@@ -685,22 +685,7 @@ public final class Server: Sendable {
             throw ResponseError(.requestFailed, error.description)
         }
         progress.end()
-        let edits = TextEdits.make(old: outcome.original, new: outcome.updated).map { edit in
-            TextEdit(
-                range: Range(
-                    start: Position(line: edit.range.start.line, character: edit.range.start.character),
-                    end: Position(line: edit.range.end.line, character: edit.range.end.character)),
-                newText: edit.newText)
-        }
-        return DocstringResult(
-            diff: outcome.diff, edits: edits.isEmpty ? [:] : [uri: edits],
-            route: Route(
-                kind: "docstring", backend: "local", model: model.identifier,
-                reasons: ["docstring requests go to the local model", "the local model is managed by assist (llama-server)"]),
-            usage: Usage(promptTokens: outcome.promptTokens, completionTokens: outcome.completionTokens), costUSD: 0,
-            cached: !outcome.documented.isEmpty && outcome.documented.allSatisfy(\.cached),
-            validation: Validation(passed: outcome.failures.isEmpty, checks: outcome.validation),
-            failures: outcome.failures.map { DocstringFailureInfo(name: $0.name, line: $0.line, reason: $0.reason) })
+        return WireResults.docstring(outcome, model: model.identifier, uri: uri)
     }
 
     /// The local model for docstrings, prepared once per id and kept for the daemon's life.
@@ -734,41 +719,22 @@ public final class Server: Sendable {
         }
     }
 
-    static func wire(_ summary: WorkspaceIndexSummary, root: String) -> IndexStatusResult {
-        let figures = summary.figures
-        return IndexStatusResult(
-            repository: root, files: figures.files,
-            filesByLanguage: Dictionary(uniqueKeysWithValues: figures.filesByLanguage.map { ($0.key.rawValue, $0.value) }),
-            filesAnalyzed: figures.filesAnalyzed,
-            filesSkipped: Dictionary(uniqueKeysWithValues: figures.filesSkipped.map { ($0.key.rawValue, $0.value) }),
-            declarations: summary.declarations,
-            publicAPI: PublicAPICounts(
-                total: summary.publicAPI, documented: summary.publicAPIDocumented,
-                undocumented: summary.publicAPI - summary.publicAPIDocumented),
-            filesWithSyntaxErrors: summary.filesWithSyntaxErrors, openBuffers: summary.overlays,
-            cache: IndexCacheFigures(
-                load: figures.cacheLoad.description, hits: figures.cacheHits, misses: figures.cacheMisses,
-                analyses: figures.analyses, fileBytes: figures.cacheFileBytes, writeError: figures.cacheWriteError),
-            timings: Dictionary(uniqueKeysWithValues: figures.timings.map { ($0.key.rawValue, $0.value) }))
-    }
-
     static func symbolKind(_ kind: SwiftDeclarationKind, containers: [String]) -> Int {
-        switch kind.rawValue {
-        case "class", "actor": 5
-        case "function": containers.isEmpty ? 12 : 6
-        case "variable": containers.isEmpty ? 13 : 7
-        case "constant": containers.isEmpty ? 14 : 7
-        case "initializer", "deinitializer": 9
-        case "enum": 10
-        case "protocol": 11
-        case "enumCase": 22
-        case "struct": 23
-        case "operator", "precedenceGroup": 25
-        case "typeAlias", "associatedType": 26
-        case "extension": 3
-        case "subscript": 6
-        case "macro": 12
-        default: 13
+        switch kind {
+        case .class, .actor: 5
+        case .function: containers.isEmpty ? 12 : 6
+        case .variable: containers.isEmpty ? 13 : 7
+        case .constant: containers.isEmpty ? 14 : 7
+        case .initializer, .deinitializer: 9
+        case .enum: 10
+        case .protocol: 11
+        case .enumCase: 22
+        case .struct: 23
+        case .operator, .precedenceGroup: 25
+        case .typeAlias, .associatedType: 26
+        case .extension: 3
+        case .subscript: 6
+        case .macro: 12
         }
     }
 

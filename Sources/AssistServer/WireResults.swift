@@ -1,0 +1,63 @@
+import AssistCore
+import AssistDocstrings
+import AssistIndex
+import AssistProtocol
+
+/// Core results as wire values: the one conversion the daemon's answers and the CLI's `--json`
+/// both use, so a surface never describes the same result differently.
+public enum WireResults {
+    /// The figures of `assist/index/status`, `assist/index/refresh` and `assist index --json`.
+    ///
+    /// - Parameters:
+    ///   - summary: The index summary.
+    ///   - root: The repository's working directory (or git directory when bare).
+    /// - Returns: The wire result.
+    public static func index(_ summary: WorkspaceIndexSummary, root: String) -> IndexStatusResult {
+        let figures = summary.figures
+        return IndexStatusResult(
+            repository: root, files: figures.files,
+            filesByLanguage: Dictionary(uniqueKeysWithValues: figures.filesByLanguage.map { ($0.key.rawValue, $0.value) }),
+            filesAnalyzed: figures.filesAnalyzed,
+            filesSkipped: Dictionary(uniqueKeysWithValues: figures.filesSkipped.map { ($0.key.rawValue, $0.value) }),
+            declarations: summary.declarations,
+            publicAPI: PublicAPICounts(
+                total: summary.publicAPI, documented: summary.publicAPIDocumented,
+                undocumented: summary.publicAPI - summary.publicAPIDocumented),
+            filesWithSyntaxErrors: summary.filesWithSyntaxErrors, openBuffers: summary.overlays,
+            cache: IndexCacheFigures(
+                load: figures.cacheLoad.description, hits: figures.cacheHits, misses: figures.cacheMisses,
+                analyses: figures.analyses, fileBytes: figures.cacheFileBytes, writeError: figures.cacheWriteError),
+            timings: Dictionary(uniqueKeysWithValues: figures.timings.map { ($0.key.rawValue, $0.value) }))
+    }
+
+    /// The result object of `assist/docstring` and `assist docstring --json`.
+    ///
+    /// - Parameters:
+    ///   - outcome: What the docstring engine did.
+    ///   - model: The model's identifier.
+    ///   - uri: The document's `file://` URI, which the edits are keyed by.
+    /// - Returns: The wire result.
+    public static func docstring(_ outcome: DocstringOutcome, model: String, uri: String) -> DocstringResult {
+        let edits = TextEdits.make(old: outcome.original, new: outcome.updated).map { edit in
+            TextEdit(
+                range: Range(
+                    start: Position(line: edit.range.start.line, character: edit.range.start.character),
+                    end: Position(line: edit.range.end.line, character: edit.range.end.character)),
+                newText: edit.newText)
+        }
+        return DocstringResult(
+            diff: outcome.diff, edits: edits.isEmpty ? [:] : [uri: edits],
+            route: Route(
+                kind: "docstring", backend: "local", model: model,
+                reasons: ["docstring requests go to the local model", "the local model is managed by assist (llama-server)"]),
+            usage: Usage(promptTokens: outcome.promptTokens, completionTokens: outcome.completionTokens), costUSD: 0,
+            cached: !outcome.documented.isEmpty && outcome.documented.allSatisfy(\.cached),
+            validation: Validation(passed: outcome.failures.isEmpty, checks: outcome.validation),
+            declarations: outcome.documented.map {
+                DocstringDeclarationInfo(
+                    name: $0.name, line: $0.line, attempts: $0.attempts, cached: $0.cached,
+                    promptTokens: $0.promptTokens, completionTokens: $0.completionTokens, seconds: $0.seconds)
+            },
+            failures: outcome.failures.map { DocstringFailureInfo(name: $0.name, line: $0.line, reason: $0.reason) })
+    }
+}
