@@ -18,6 +18,9 @@ private func sharedClient(connect: Duration, read: Duration) -> HTTPClient {
             redirectConfiguration: .disallow,
             timeout: .init(connect: TimeAmount(connect), read: TimeAmount(read)))
         configuration.httpVersion = .automatic
+        // A refused connection fails at once; `HTTPTransport` retries it under the backend's policy
+        // (the pool's own retry would hide it until the connect timeout).
+        configuration.connectionPool.retryConnectionEstablishment = false
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         clients[key] = client
         return client
@@ -242,6 +245,11 @@ final class HTTPTransport: Sendable {
         }
         if afterHead {
             return self.error(.streamCut, "the connection was lost before the answer's end (\(error))")
+        }
+        if let io = error as? IOError, io.errnoCode == ECONNREFUSED {
+            let url = URL(string: settings.baseURL)
+            let address = url?.port.map { "\(host):\($0)" } ?? host
+            return self.error(.connection, "\(address) refused the connection; is the server running?")
         }
         return self.error(.connection, "could not reach \(host) (\(error))")
     }

@@ -173,6 +173,20 @@ private let openAIRateLimited = #"{"error":{"message":"Rate limit reached","type
         #expect(result.error?.description.contains("127.0.0.1") == true)
     }
 
+    @Test func refusedConnectionIsReportedAtOnceNotAfterTheConnectTimeout() async throws {
+        let server = try await StandInServer.start()
+        await server.stop()
+        var settings = testSettings(server, retries: 2)
+        settings.connectTimeout = .seconds(60)
+        let backend = OpenAICompatibleBackend(settings: settings)
+        let started = ContinuousClock.now
+        let result = await collect(backend.chat(hello))
+        let waited = ContinuousClock.now - started
+        #expect(result.error?.kind == .connection)
+        #expect(result.error?.description.contains("refused the connection; is the server running?") == true, "\(String(describing: result.error))")
+        #expect(waited < .seconds(30), "the refusal was reported only after \(waited)")
+    }
+
     @Test func streamCutMidwayIsAnErrorNotAShortAnswer() async throws {
         let events = openAIStream(["one", "two", "three"])
         let server = try await StandInServer.start(script: [.streamed(Array(events.prefix(2)), complete: false)])
