@@ -135,7 +135,7 @@ let package = Package(
         .testTarget(name: "AssistJSONRPCTests", dependencies: ["AssistJSONRPC", "AssistProtocol"]),
         .testTarget(
             name: "AssistServerTests",
-            dependencies: ["AssistServer", "AssistTestSupport", "AssistProtocol", "AssistJSONRPC", "AssistCore"]
+            dependencies: ["AssistServer", "AssistTestSupport", "AssistProtocol", "AssistJSONRPC", "AssistCore", "AssistLocalModel"]
         ),
         .testTarget(
             name: "AssistLocalModelTests",

@@ -46,7 +46,7 @@ struct DocstringCommand: AsyncParsableCommand {
     @Flag(help: "Print the full result object as JSON.")
     var json = false
 
-    @Option(help: "The local model: qwen2.5-coder-0.5b (default) or smollm2-135m.")
+    @Option(help: "The local model: qwen2.5-coder-0.5b (default) or smollm2-135m; with providers.local.baseURL set, the model name sent to that server.")
     var model: String?
 
     func validate() throws {
@@ -70,8 +70,11 @@ struct DocstringCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let local: LocalDocstringModel
         do {
+            let home = FileManager.default.homeDirectoryForCurrentUser.path
+            let (configuration, _) = ConfigurationFiles.load(
+                repositoryRoot: target.repositoryRoot, environment: environment, homeDirectory: home)
             local = try await LocalDocstringModel.prepare(
-                modelID: model, environment: environment, homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path)
+                modelID: model, configuration: configuration, environment: environment, homeDirectory: home)
         } catch {
             DocstringFile.fail(error.description)
         }
@@ -85,11 +88,11 @@ struct DocstringCommand: AsyncParsableCommand {
             }
         } catch {
             bar.finish()
-            await local.server.stop()
+            await local.stop()
             DocstringFile.fail(error is CancellationError ? "cancelled" : "\(error)")
         }
         bar.finish()
-        await local.server.stop()
+        await local.stop()
         for failure in outcome.failures { FileHandle.standardError.write(Data("assist docstring: \(failure)\n".utf8)) }
         if apply, !outcome.diff.isEmpty {
             try DocstringFile.write(outcome.updated, replacing: source, at: target.absolutePath)
@@ -112,6 +115,8 @@ struct DocstringFile {
     var absolutePath: String
     var relativePath: String
     var gitDirectory: String
+    /// The repository's working directory.
+    var repositoryRoot: String
     var text: String
 
     static func fail(_ message: String) -> Never {
@@ -141,7 +146,8 @@ struct DocstringFile {
         guard !relative.hasPrefix(".git/") else { fail("refusing to touch a file inside .git/: \(file)") }
         guard let data = FileManager.default.contents(atPath: resolved) else { fail("cannot read \(file)") }
         guard let text = String(data: data, encoding: .utf8) else { fail("\(file) is not valid UTF-8") }
-        return DocstringFile(absolutePath: resolved, relativePath: relative, gitDirectory: repository.gitDirectory, text: text)
+        return DocstringFile(
+            absolutePath: resolved, relativePath: relative, gitDirectory: repository.gitDirectory, repositoryRoot: root, text: text)
     }
 
     /// Writes `text` over the file atomically, unless its content is no longer `expected`.

@@ -4,68 +4,114 @@ import AssistDocstrings
 import AssistLocalModel
 import Foundation
 
-/// The local model behind `assist docstring`: the managed llama-server, started on the first
-/// prompt (a request answered from the cache starts nothing), and a chat backend to it.
+/// The local model behind `assist docstring`: an OpenAI-compatible server at
+/// `providers.local.baseURL` when one is configured, else the managed `llama-server`, started on
+/// the first prompt (a request answered from the cache starts nothing) and restarted if it died.
 public final class LocalDocstringModel: DocstringModel, @unchecked Sendable {
-    public let spec: LocalModelSpec
-    public let configuration: ManagedLlamaServer.Configuration
-    public let server: ManagedLlamaServer
-    /// Guards `model`, made once on first use.
-    private let lock = NSLock()
-    private var model: ChatBackendModel?
-
-    private init(spec: LocalModelSpec, configuration: ManagedLlamaServer.Configuration) {
-        self.spec = spec
-        self.configuration = configuration
-        self.server = ManagedLlamaServer(configuration: configuration)
+    /// Where the model runs.
+    public enum Source: Sendable {
+        /// The managed `llama-server` with an installed model.
+        case managed(LocalModelSpec, ManagedLlamaServer)
+        /// A server the user runs, from the configuration.
+        case configured(BackendSettings)
     }
 
-    public var identifier: String { "local/\(spec.id)" }
+    public let source: Source
+    /// Guards `model`: the chat client and the base URL it talks to, made on first use.
+    private let lock = NSLock()
+    private var model: (baseURL: String, chat: ChatBackendModel)?
+
+    private init(source: Source) {
+        self.source = source
+    }
+
+    /// The managed server, or `nil` when the configured endpoint is used.
+    public var server: ManagedLlamaServer? {
+        if case .managed(_, let server) = source { return server }
+        return nil
+    }
+
+    public var identifier: String {
+        switch source {
+        case .managed(let spec, _): "local/\(spec.id)"
+        case .configured(let settings): "local/\(settings.model)"
+        }
+    }
 
     /// The model used when none is named.
     public static let defaultModelID = "qwen2.5-coder-0.5b"
 
-    /// Finds the installed model; starts nothing.
+    /// Finds the model; starts nothing.
     ///
     /// - Parameters:
-    ///   - modelID: `qwen2.5-coder-0.5b` (default) or `smollm2-135m`.
+    ///   - modelID: With the managed server, `qwen2.5-coder-0.5b` (default) or `smollm2-135m`; with a
+    ///     configured endpoint, the model name sent to it (default `providers.local.model`).
+    ///   - configuration: The effective configuration; `providers.local.baseURL` there selects a
+    ///     server the user runs instead of the managed one. `nil` means the managed one.
     ///   - environment: The process environment (for the cache's location).
     ///   - homeDirectory: The user's home.
     /// - Returns: The model, ready to start on its first prompt.
-    /// - Throws: `DocstringError` naming the install command when the model is missing.
-    public static func prepare(modelID: String?, environment: [String: String], homeDirectory: String) async throws(DocstringError) -> LocalDocstringModel {
+    /// - Throws: `DocstringError` naming the install command when the managed model is missing.
+    public static func prepare(
+        modelID: String?, configuration: Configuration? = nil, environment: [String: String], homeDirectory: String
+    ) async throws(DocstringError) -> LocalDocstringModel {
+        if let configuration, let url = configuration.string("providers.local.baseURL"), !url.isEmpty {
+            do {
+                var settings = try BackendFactory.settings(for: .local, configuration: configuration)
+                if let modelID { settings.model = modelID }
+                return LocalDocstringModel(source: .configured(settings))
+            } catch {
+                throw DocstringError("the configured local model cannot be used: \(error)")
+            }
+        }
         let cache = LocalModelCache.default(environment: environment, homeDirectory: homeDirectory)
-        let wanted = modelID ?? "qwen2.5-coder-0.5b"
+        let wanted = modelID ?? defaultModelID
         guard let spec = LocalModelSpec.all.first(where: { $0.id == wanted }) else {
             throw DocstringError("unknown model '\(wanted)'; choose \(LocalModelSpec.all.map(\.id).joined(separator: " or "))")
         }
         do {
-            return LocalDocstringModel(spec: spec, configuration: try await ManagedLlamaServer.Configuration.installed(in: cache, model: spec))
+            let server = ManagedLlamaServer(configuration: try await ManagedLlamaServer.Configuration.installed(in: cache, model: spec))
+            return LocalDocstringModel(source: .managed(spec, server))
         } catch {
             throw DocstringError("no model available (\(error)); install one with `assist model install`")
         }
+    }
+
+    /// Stops the managed server, if one was started; a configured endpoint is left alone.
+    public func stop() async {
+        await server?.stop()
     }
 
     public func complete(system: String, user: String, grammar: String?, stop: [String]) async throws -> DocstringModelReply {
         try await backend().complete(system: system, user: user, grammar: grammar, stop: stop)
     }
 
+    /// The chat model for this prompt. With the managed server, asks it for its endpoint each time,
+    /// which starts it again if it died (on a new port), and remakes the client when the port moved.
     private func backend() async throws -> ChatBackendModel {
-        if let model = lock.withLock({ model }) { return model }
-        let endpoint: ManagedLlamaServer.Endpoint
-        do {
-            endpoint = try await server.endpoint()
-        } catch {
-            throw DocstringError("the local model did not start: \(error)")
+        switch source {
+        case .configured(let settings):
+            if let model = lock.withLock({ model }) { return model.chat }
+            let made = ChatBackendModel(backend: BackendFactory.make(.local, settings: settings), useGrammar: true)
+            lock.withLock { model = (settings.baseURL, made) }
+            return made
+        case .managed(let spec, let server):
+            let endpoint: ManagedLlamaServer.Endpoint
+            do {
+                endpoint = try await server.endpoint()
+            } catch {
+                throw DocstringError("the local model did not start: \(error)")
+            }
+            let baseURL = endpoint.baseURL.absoluteString
+            if let model = lock.withLock({ model }), model.baseURL == baseURL { return model.chat }
+            let settings = BackendSettings(
+                name: "local", baseURL: baseURL, model: spec.id, apiKey: nil, keySource: "none",
+                connectTimeout: .seconds(5), readTimeout: .seconds(300),
+                retry: RetryPolicy(maxRetries: 1, baseDelay: .milliseconds(200), maxDelay: .seconds(2)),
+                maxConcurrentRequests: 1, contextWindow: endpoint.contextWindow)
+            let made = ChatBackendModel(backend: BackendFactory.make(.local, settings: settings), useGrammar: true)
+            lock.withLock { model = (baseURL, made) }
+            return made
         }
-        let settings = BackendSettings(
-            name: "local", baseURL: endpoint.baseURL.absoluteString, model: spec.id, apiKey: nil, keySource: "none",
-            connectTimeout: .seconds(5), readTimeout: .seconds(300),
-            retry: RetryPolicy(maxRetries: 1, baseDelay: .milliseconds(200), maxDelay: .seconds(2)),
-            maxConcurrentRequests: 1, contextWindow: endpoint.contextWindow)
-        let made = ChatBackendModel(backend: BackendFactory.make(.local, settings: settings), useGrammar: true)
-        lock.withLock { model = made }
-        return made
     }
 }
-

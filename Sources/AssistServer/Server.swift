@@ -4,6 +4,7 @@ import AssistGit
 import AssistIndex
 import AssistSwift
 import AssistJSONRPC
+import AssistLocalModel
 import AssistProtocol
 import Foundation
 import Logging
@@ -257,7 +258,7 @@ public final class Server: Sendable {
         if !models.isEmpty {
             let stopped = DispatchSemaphore(value: 0)
             Task {
-                for model in models { await model.server.stop() }
+                for model in models { await model.stop() }
                 stopped.signal()
             }
             _ = stopped.wait(timeout: .now() + 10)
@@ -695,7 +696,7 @@ public final class Server: Sendable {
         let model: LocalDocstringModel
         do {
             model = try await LocalDocstringModel.prepare(
-                modelID: wanted, environment: options.environment, homeDirectory: options.homeDirectory)
+                modelID: id, configuration: configuration, environment: options.environment, homeDirectory: options.homeDirectory)
         } catch {
             throw ResponseError(.requestFailed, error.description)
         }
@@ -761,6 +762,11 @@ public final class Server: Sendable {
                 }
             }
         }
+    }
+
+    /// The managed `llama-server`s this daemon started for docstrings (started or not yet).
+    public var managedModelServers: [ManagedLlamaServer] {
+        state.withLock { state in state.docstringModels.values.compactMap(\.server) }
     }
 
     /// The configuration in force (after `initialize`, the repository's and the client's included).

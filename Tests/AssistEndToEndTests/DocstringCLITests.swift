@@ -108,3 +108,38 @@ struct DocstringCLITests {
         #expect(try fixture.git("status", "--porcelain", "--", ":!Sources").isEmpty)
     }
 }
+
+@Suite("assist docstring with a configured local server")
+struct ConfiguredLocalServerTests {
+    /// With `providers.local.baseURL` set, the CLI talks to that server and needs no managed install.
+    @Test func usesTheConfiguredServerInsteadOfTheManagedOne() async throws {
+        let answer = "/// Pushes an item onto the stack.\\n/// - Parameter item: The item to push.\\n"
+        let events = [
+            "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\(answer)\"},\"finish_reason\":null}]}\n\n",
+            "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
+            "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":120,\"completion_tokens\":17}}\n\n",
+            "data: [DONE]\n\n",
+        ]
+        let server = try await StandInServer.start { request, _ in
+            request.path.hasSuffix("/chat/completions") ? .streamed(events) : .whole(status: 404, body: "{\"error\":{\"message\":\"no such path\"}}")
+        }
+        defer { Task { await server.stop() } }
+        let fixture = try FixtureRepository.make(files: ["Sources/Stack.swift": stackSource])
+        defer { fixture.remove() }
+        let environment = [
+            "ASSIST_CACHE_DIR": fixture.path + "/.git/no-cache",
+            "ASSIST_PROVIDERS_LOCAL_BASE_URL": server.baseURL + "/v1",
+            "ASSIST_PROVIDERS_LOCAL_MODEL": "my-model",
+        ]
+        let result = try runAssist(["docstring", "Sources/Stack.swift", "--symbol", "push", "--json"], in: fixture.path, environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try JSONDecoder().decode(JSONValue.self, from: Data(result.stdout.utf8))
+        #expect(object["route"]?["model"] == "local/my-model")
+        let diff = try #require(object["diff"]?.stringValue)
+        #expect(diff.contains("+    /// Pushes an item onto the stack."))
+        #expect(diff.contains("+    /// - Parameter item: The item to push."))
+        let chats = server.requests.filter { $0.path.hasSuffix("/chat/completions") }
+        #expect(chats.count == 1)
+        #expect(chats.first?.json?["model"] as? String == "my-model")
+    }
+}

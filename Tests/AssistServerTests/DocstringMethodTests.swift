@@ -1,4 +1,5 @@
 import AssistJSONRPC
+import AssistLocalModel
 import AssistProtocol
 import AssistTestSupport
 import Foundation
@@ -72,5 +73,31 @@ struct DocstringMethodTests {
         // Nothing was written: the daemon answers edits, the editor applies them.
         #expect(try String(contentsOfFile: fixture.path + "/Sources/Math.swift", encoding: .utf8) == "public func old() {}\n")
         #expect(try await client.shutdownAndExit() == 0)
+    }
+
+    /// The daemon starts llama-server itself; killed, it is started again for the next request.
+    @Test func managedServerKilledIsStartedAgainForTheNextRequest() async throws {
+        guard TestModelCache.hasTestModel else {
+            Issue.record("the test model is not installed in \(TestModelCache.path): run `assist model install --test-model-only` (scripts/test does)")
+            return
+        }
+        let source = "public func one(a: Int) -> Int { a }\n\npublic func two(b: Int) -> Int { b }\n"
+        let fixture = try FixtureRepository.make(files: ["Sources/Two.swift": source])
+        defer { fixture.remove() }
+        let client = try await started(fixture)
+        let uri = JSONValue.string(URL(fileURLWithPath: fixture.path + "/Sources/Two.swift").absoluteString)
+        let first = try await client.request("assist/docstring", ["textDocument": ["uri": uri], "symbol": "one", "model": "smollm2-135m"], timeout: 300)
+        #expect(first["result"] != nil, "\(first)")
+        let servers = client.server?.managedModelServers ?? []
+        #expect(servers.count == 1)
+        let pid = try #require(await servers.first?.processID, "the daemon started no llama-server")
+        kill(pid, SIGKILL)
+        let second = try await client.request("assist/docstring", ["textDocument": ["uri": uri], "symbol": "two", "model": "smollm2-135m"], timeout: 300)
+        #expect(second["result"] != nil, "after the server died: \(second)")
+        let restarted = await servers.first?.processID
+        #expect(restarted != nil && restarted != pid)
+        #expect(try await client.shutdownAndExit() == 0)
+        // Shutting down stopped it.
+        #expect(await servers.first?.processID == nil)
     }
 }
