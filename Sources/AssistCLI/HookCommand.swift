@@ -120,9 +120,9 @@ struct HookRunCommand: AsyncParsableCommand {
             path:line: name and exits 1 if there is any.
 
             fix: documents those declarations with the local model, computed on the staged content, and \
-            applies the change to the working-tree file only if it applies there exactly (unstaged edits \
-            elsewhere in the file are kept; a file whose unstaged edits touch those lines is left untouched \
-            and reported). Files are written atomically and never when they changed meanwhile. Exits 1 \
+            applies the change to the working-tree file only if it applies there exactly, at the same lines \
+            (unstaged edits further down the file are kept; a file whose unstaged edits touch those lines, or \
+            move them by adding or removing lines above, is left untouched and reported). Files are written atomically and never when they changed meanwhile. Exits 1 \
             when anything needed documenting (review the change, stage it and commit again), 0 otherwise.
             """
     )
@@ -248,7 +248,7 @@ struct HookRunCommand: AsyncParsableCommand {
             guard let new = files[outcome.path] else { return "the change does not name the file" }
             updated = new
         case .failure(let error):
-            return "the comments do not apply to the working-tree file, whose unstaged changes touch those lines (\(error)); it was left untouched"
+            return "the comments do not apply exactly to the working-tree file, whose unstaged changes touch or move those lines (\(error)); it was left untouched"
         }
         return AtomicFile.write(updated, to: place.root + "/" + outcome.path, replacing: bytes)
     }
