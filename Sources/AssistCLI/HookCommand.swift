@@ -134,7 +134,7 @@ struct HookRunCommand: AsyncParsableCommand {
     var model: String?
 
     func run() async throws {
-        let place = HookPlace.locate()
+        let place = HookPlace.locate(findingHook: false)
         let repository = place.repository
         let environment = ProcessInfo.processInfo.environment
         var indexFile: String?
@@ -258,6 +258,7 @@ struct HookRunCommand: AsyncParsableCommand {
 struct HookPlace {
     var repository: Repository
     var root: String
+    /// Where git runs the pre-commit hook from (empty when not asked for).
     var hookPath: String
 
     static func fail(_ message: String) -> Never {
@@ -265,7 +266,7 @@ struct HookPlace {
         Foundation.exit(1)
     }
 
-    static func locate() -> HookPlace {
+    static func locate(findingHook: Bool = true) -> HookPlace {
         let repository: Repository
         do {
             repository = try Repository.open(at: FileManager.default.currentDirectoryPath)
@@ -273,7 +274,8 @@ struct HookPlace {
             fail("\(error)")
         }
         guard let root = repository.workingDirectory else { fail("the repository has no working tree: \(repository.gitDirectory)") }
-        return HookPlace(repository: repository, root: root, hookPath: hooksDirectory(repository: repository, root: root) + "/pre-commit")
+        let hookPath = findingHook ? hooksDirectory(repository: repository, root: root) + "/pre-commit" : ""
+        return HookPlace(repository: repository, root: root, hookPath: hookPath)
     }
 
     /// git's own answer (it honours core.hooksPath and linked worktrees), else `<common dir>/hooks`.
