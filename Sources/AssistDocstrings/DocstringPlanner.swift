@@ -9,6 +9,8 @@ public enum DocstringSelection: Sendable, Hashable {
     case line(Int)
     /// Every undocumented declaration in the file.
     case allUndocumented
+    /// Every undocumented `public`/`open` declaration (what `--check` lists) that starts its own line.
+    case undocumentedPublicAPI
 }
 
 /// One declaration to document: the analysis, what the docstring core needs, and where the comment goes.
@@ -39,7 +41,8 @@ public enum DocstringPlanner {
     ///   - selection: What the user asked for.
     ///   - analysis: The file's analysis.
     ///   - source: The file's text.
-    /// - Returns: The candidates; `allUndocumented` and an already documented declaration give none.
+    /// - Returns: The candidates; `allUndocumented`, `undocumentedPublicAPI` and an already documented
+    ///   declaration give none.
     /// - Throws: `DocstringError` when no declaration matches (naming the close ones).
     public static func candidates(
         _ selection: DocstringSelection, analysis: SwiftFileAnalysis, source: String
@@ -62,6 +65,8 @@ public enum DocstringPlanner {
         switch selection {
         case .allUndocumented:
             chosen = documentable.filter { $0.docComment == nil && startsLine($0) }
+        case .undocumentedPublicAPI:
+            chosen = undocumentedPublicAPI(analysis).filter(startsLine)
         case .line(let line):
             let holding = documentable.filter { $0.range.start.line <= line && line <= endLine($0) }
             guard let innermost = holding.min(by: { span($0) < span($1) }) else {

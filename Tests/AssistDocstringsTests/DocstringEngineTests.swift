@@ -93,6 +93,15 @@ struct DocstringPlannerTests {
         #expect(all.map(\.declaration.name) == ["Buffer", "storage", "append", "helper"])
         #expect(DocstringPlanner.undocumentedPublicAPI(analysis).map(\.name) == ["Buffer", "append"])
     }
+
+    @Test func publicAPIOnlyForTheHook() throws {
+        let publicOnly = try DocstringPlanner.candidates(.undocumentedPublicAPI, analysis: analysis, source: source)
+        #expect(publicOnly.map(\.declaration.name) == ["Buffer", "append"])
+        // A public declaration sharing its line with other code cannot take a comment: left out.
+        let oneLine = "public enum StackError: Error { case empty }\npublic func pop() {}\n"
+        let shared = SwiftAnalyzer.analyze(source: oneLine)
+        #expect(try DocstringPlanner.candidates(.undocumentedPublicAPI, analysis: shared, source: oneLine).map(\.declaration.name) == ["StackError", "pop"])
+    }
 }
 
 @Suite("Docstring engine")
