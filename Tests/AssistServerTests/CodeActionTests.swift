@@ -226,7 +226,14 @@ struct CodeActionTests {
         let kinds = client.pending.filter { $0["method"] == "$/progress" }.compactMap { $0["params"]?["value"]?["kind"]?.stringValue }
         #expect(kinds.first == "begin" && kinds.last == "end")
 
-        // Second run: the comment comes from the cache; the editor applies it.
+        // A run cancelled while it waits for the editor answers -32800; the editor's late answer is ignored.
+        let cancelled = client.sendRequest("workspace/executeCommand", params)
+        let unanswered = try #require(await client.serverRequest("workspace/applyEdit", timeout: 60))
+        client.notify("$/cancelRequest", ["id": cancelled.jsonValue])
+        #expect(try await client.response(to: cancelled, timeout: 30).errorCode == ErrorCode.requestCancelled.rawValue)
+        client.respond(to: unanswered, result: ["applied": true])
+
+        // Next run: the comment comes from the cache; the editor applies it.
         let second = client.sendRequest("workspace/executeCommand", params)
         let applyEdit = try #require(await client.serverRequest("workspace/applyEdit", timeout: 60))
         guard case .array(let edits)? = applyEdit["params"]?["edit"]?["documentChanges"]?.arrayValue?.first?["edits"] else {
