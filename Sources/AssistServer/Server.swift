@@ -532,7 +532,8 @@ public final class Server: Sendable {
     ///   - method: The method.
     ///   - params: Its parameters.
     /// - Returns: The client's result.
-    /// - Throws: The client's `ResponseError`, or an internal error when the connection closes.
+    /// - Throws: The client's `ResponseError`, an internal error when the connection closes, or
+    ///   `CancellationError` when the waiting task is cancelled (the client's late answer is then ignored).
     public func sendRequest(_ method: String, params: some Encodable & Sendable) async throws -> JSONValue {
         let id: RequestID = state.withLock { state in
             state.nextOutgoingID += 1
