@@ -208,7 +208,7 @@ struct CodeActionTests {
 
         // First run: the editor refuses.
         let first = client.sendRequest("workspace/executeCommand", params)
-        let firstMessage = try #require(await client.take(timeout: 300) { $0["method"] == "workspace/applyEdit" || $0["id"] == first.jsonValue })
+        let firstMessage = try #require(await client.take(timeout: 600) { $0["method"] == "workspace/applyEdit" || $0["id"] == first.jsonValue })
         guard firstMessage["method"] == "workspace/applyEdit" else {
             // The small model failed validation twice: nothing is sent, and the result says so.
             #expect(firstMessage["result"]?["applied"] == false, "\(firstMessage)")
@@ -266,7 +266,7 @@ struct CodeActionTests {
         let third = client.sendRequest("workspace/executeCommand", [
             "command": "assist.docstring", "arguments": [["uri": .string(plain), "symbol": "Plain", "model": "smollm2-135m"]],
         ])
-        let thirdMessage = try #require(await client.take(timeout: 300) { $0["method"] == "workspace/applyEdit" || $0["id"] == third.jsonValue })
+        let thirdMessage = try #require(await client.take(timeout: 600) { $0["method"] == "workspace/applyEdit" || $0["id"] == third.jsonValue })
         if thirdMessage["method"] == "workspace/applyEdit" {
             #expect(thirdMessage["params"]?["edit"]?["changes"]?[plain]?.arrayValue?.isEmpty == false, "\(thirdMessage)")
             #expect(thirdMessage["params"]?["edit"]?["documentChanges"] == nil)
@@ -298,7 +298,7 @@ struct CodeActionTests {
             "textDocument": ["uri": file, "version": 2],
             "contentChanges": [["range": ["start": ["line": 4, "character": 0], "end": ["line": 4, "character": 0]], "text": "// edited\n"]],
         ])
-        let reply = try await client.response(to: id, timeout: 300)
+        let reply = try await client.response(to: id, timeout: 600)
         #expect(reply.errorCode == ErrorCode.contentModified.rawValue, "\(reply)")
         #expect(reply.errorMessage.contains("changed while"))
         #expect(client.pending.allSatisfy { $0["method"] != "workspace/applyEdit" })
