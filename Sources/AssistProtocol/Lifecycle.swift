@@ -69,14 +69,14 @@ public struct InitializeResult: Codable, Sendable, Hashable {
 /// What the daemon offers, in LSP's terms; features appear here only once they work.
 public struct ServerCapabilities: Codable, Sendable, Hashable {
     public var textDocumentSync: TextDocumentSyncOptions
-    public var codeActionProvider: Bool?
+    public var codeActionProvider: CodeActionOptions?
     public var executeCommandProvider: ExecuteCommandOptions?
     public var workspaceSymbolProvider: Bool?
     /// The daemon's own methods (`assist/*`), for rich clients.
     public var experimental: AssistCapabilities
 
     public init(
-        textDocumentSync: TextDocumentSyncOptions, codeActionProvider: Bool? = nil,
+        textDocumentSync: TextDocumentSyncOptions, codeActionProvider: CodeActionOptions? = nil,
         executeCommandProvider: ExecuteCommandOptions? = nil, workspaceSymbolProvider: Bool? = nil,
         experimental: AssistCapabilities
     ) {

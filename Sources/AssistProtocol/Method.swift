@@ -36,6 +36,8 @@ public enum MethodRegistry {
         IndexRefreshRequest.self,
         WorkspaceSymbolRequest.self,
         DocstringRequest.self,
+        CodeActionRequest.self,
+        ExecuteCommandRequest.self,
     ]
 
     /// Notifications the client sends to the daemon.
@@ -53,6 +55,11 @@ public enum MethodRegistry {
         ProgressNotification.self,
     ]
 
+    /// Requests the daemon sends to the client.
+    public static let serverRequests: [any RequestType.Type] = [
+        ApplyWorkspaceEditRequest.self,
+    ]
+
     /// All methods with their kind and direction.
     public static var all: [MethodDescriptor] {
         requests.map { MethodDescriptor(method: $0.method, isRequest: true, direction: .clientToServer) }
@@ -60,6 +67,7 @@ public enum MethodRegistry {
             + serverNotifications.map {
                 MethodDescriptor(method: $0.method, isRequest: false, direction: .serverToClient)
             }
+            + serverRequests.map { MethodDescriptor(method: $0.method, isRequest: true, direction: .serverToClient) }
     }
 }
 

@@ -117,6 +117,8 @@ public final class Server: Sendable {
         var handlers: [String: RequestHandler] = [:]
         var nextOutgoingID = 0
         var pendingOutgoing: [RequestID: CheckedContinuation<JSONValue, any Error>] = [:]
+        /// What `initialize`'s client capabilities said about `workspace/applyEdit`.
+        var clientEdits = ClientEditCapabilities()
     }
 
     public let connection: FileDescriptorConnection
@@ -197,6 +199,7 @@ public final class Server: Sendable {
         register(DocstringRequest.self) { [unowned self] request, context in
             try await self.docstring(request, progress: context.progress)
         }
+        registerCodeActions()
     }
 
     /// Decodes request parameters into a typed request; absent parameters decode as `{}`.
@@ -530,16 +533,29 @@ public final class Server: Sendable {
     ///   - method: The method.
     ///   - params: Its parameters.
     /// - Returns: The client's result.
-    /// - Throws: The client's `ResponseError`, or an internal error when the connection closes.
+    /// - Throws: The client's `ResponseError`, an internal error when the connection closes, or
+    ///   `CancellationError` when the waiting task is cancelled (the client's late answer is then ignored).
     public func sendRequest(_ method: String, params: some Encodable & Sendable) async throws -> JSONValue {
-        try await withCheckedThrowingContinuation { continuation in
-            let id: RequestID = state.withLock { state in
-                state.nextOutgoingID += 1
-                let id = RequestID.string("assist-\(state.nextOutgoingID)")
-                state.pendingOutgoing[id] = continuation
-                return id
+        let id: RequestID = state.withLock { state in
+            state.nextOutgoingID += 1
+            return RequestID.string("assist-\(state.nextOutgoingID)")
+        }
+        // Cancelling the waiting task stops the wait; a late answer is then logged and ignored.
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let cancelled = state.withLock { state in
+                    if Task.isCancelled { return true }
+                    state.pendingOutgoing[id] = continuation
+                    return false
+                }
+                if cancelled {
+                    continuation.resume(throwing: CancellationError())
+                } else {
+                    send(.request(id: id, method: method, params: params))
+                }
             }
-            send(.request(id: id, method: method, params: params))
+        } onCancel: {
+            state.withLock { $0.pendingOutgoing.removeValue(forKey: id) }?.resume(throwing: CancellationError())
         }
     }
 
@@ -574,6 +590,7 @@ public final class Server: Sendable {
             state.workspaceIndex = workspaceIndex
             state.configuration = configuration
             state.configurationDiagnostics = diagnostics
+            state.clientEdits = ClientEditCapabilities(request.capabilities)
         }
         if let processId = request.processId, processId > 0 {
             watchParent(Int32(truncatingIfNeeded: processId))
@@ -585,6 +602,8 @@ public final class Server: Sendable {
         return InitializeResult(
             capabilities: ServerCapabilities(
                 textDocumentSync: TextDocumentSyncOptions(openClose: true, change: 2),
+                codeActionProvider: CodeActionOptions(codeActionKinds: AssistCodeActionKind.all),
+                executeCommandProvider: ExecuteCommandOptions(commands: ExecuteCommandRequest.commands),
                 workspaceSymbolProvider: true,
                 experimental: AssistCapabilities(methods: assistMethods)
             ),
@@ -648,7 +667,38 @@ public final class Server: Sendable {
         guard choices == 1 else {
             throw ResponseError.invalidParams("give exactly one of position, symbol or all: true")
         }
-        let uri = request.textDocument.uri
+        let input = try docstringInput(request.textDocument.uri)
+        let selection: DocstringSelection = if let position = request.position {
+            .line(position.line + 1)
+        } else if let symbol = request.symbol {
+            .symbol(symbol)
+        } else {
+            .allUndocumented
+        }
+        let (outcome, model) = try await writeDocstrings(input, selection: selection, model: request.model, progress: progress)
+        return WireResults.docstring(outcome, model: model, uri: input.uri)
+    }
+
+    /// A Swift document of the served repository, as a docstring request sees it.
+    struct DocstringInput: Sendable {
+        var uri: String
+        var path: String
+        /// The path from the repository root.
+        var relative: String
+        var gitDirectory: String
+        /// The editor's unsaved buffer when the document is open, else the file on disk.
+        var text: String
+        /// The open document's version; `nil` when the text came from disk.
+        var version: Int?
+    }
+
+    /// Reads a document for a docstring request: it must be a Swift file inside the served
+    /// repository (not in `.git/`); the editor's unsaved buffer wins over the file on disk.
+    ///
+    /// - Parameter uri: The document's URI.
+    /// - Returns: The document's place and text.
+    /// - Throws: `ResponseError` (request failed) saying why the document cannot be used.
+    func docstringInput(_ uri: String) throws(ResponseError) -> DocstringInput {
         guard let path = Self.filePath(fromURI: uri), path.hasSuffix(".swift") else {
             throw ResponseError(.requestFailed, "not a Swift file URI: \(uri)")
         }
@@ -658,36 +708,46 @@ public final class Server: Sendable {
             throw ResponseError(.requestFailed, "\(path) is not in the repository this daemon serves")
         }
         guard !relative.hasPrefix(".git/") else { throw ResponseError(.requestFailed, "refusing a file inside .git/") }
-        // The editor's unsaved buffer wins over the file on disk.
-        let text: String
         if let document = documents.document(uri) {
-            text = document.text
-        } else if let data = FileManager.default.contents(atPath: path), let decoded = String(data: data, encoding: .utf8) {
-            text = decoded
-        } else {
+            return DocstringInput(
+                uri: uri, path: path, relative: relative, gitDirectory: repository.gitDirectory, text: document.text,
+                version: document.version)
+        }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ResponseError(.requestFailed, "cannot read \(path) as UTF-8")
         }
-        let selection: DocstringSelection = if let position = request.position {
-            .line(position.line + 1)
-        } else if let symbol = request.symbol {
-            .symbol(symbol)
-        } else {
-            .allUndocumented
-        }
-        let model = try await docstringModel(request.model)
-        let engine = DocstringEngine(model: model, cache: DocstringCache(path: repository.gitDirectory + "/assist/docstrings.json"))
+        return DocstringInput(uri: uri, path: path, relative: relative, gitDirectory: repository.gitDirectory, text: text)
+    }
+
+    /// Runs the docstring engine on a document, with progress.
+    ///
+    /// - Parameters:
+    ///   - input: The document as read.
+    ///   - selection: Which declarations.
+    ///   - model: The local model's id, or `nil` for the default.
+    ///   - progress: Where progress goes.
+    /// - Returns: The engine's outcome and the model's identifier.
+    /// - Throws: `ResponseError` when the selection names nothing or the model is unavailable.
+    func writeDocstrings(
+        _ input: DocstringInput, selection: DocstringSelection, model id: String?, progress: ProgressReporter
+    ) async throws -> (DocstringOutcome, model: String) {
+        let model = try await docstringModel(id)
+        let engine = DocstringEngine(model: model, cache: DocstringCache(path: input.gitDirectory + "/assist/docstrings.json"))
         progress.begin("Writing doc comments")
         let outcome: DocstringOutcome
         do {
-            outcome = try await engine.document(path: relative, source: text, selection: selection) { done, total in
+            outcome = try await engine.document(path: input.relative, source: input.text, selection: selection) { done, total in
                 progress.report("\(done)/\(total) declarations", percentage: total == 0 ? 100 : done * 100 / total)
             }
         } catch let error as DocstringError {
             throw ResponseError(.requestFailed, error.description)
         }
         progress.end()
-        return WireResults.docstring(outcome, model: model.identifier, uri: uri)
+        return (outcome, model.identifier)
     }
+
+    /// What the client said it can do with `workspace/applyEdit`.
+    var clientEditCapabilities: ClientEditCapabilities { state.withLock { $0.clientEdits } }
 
     /// The local model for docstrings, prepared once per id and kept for the daemon's life.
     private func docstringModel(_ id: String?) async throws -> LocalDocstringModel {

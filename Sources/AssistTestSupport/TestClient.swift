@@ -289,10 +289,11 @@ public final class TestClient: Sendable {
     /// - Parameters:
     ///   - rootPath: The workspace root, sent as a `file://` URI.
     ///   - options: `initializationOptions`.
+    ///   - capabilities: The client's LSP capabilities.
     /// - Returns: The response.
     @discardableResult
-    public func initialize(rootPath: String? = nil, options: JSONValue? = nil) async throws -> JSONValue {
-        var params: [String: JSONValue] = ["processId": .null, "capabilities": [:], "clientInfo": ["name": "assist-tests"]]
+    public func initialize(rootPath: String? = nil, options: JSONValue? = nil, capabilities: JSONValue = [:]) async throws -> JSONValue {
+        var params: [String: JSONValue] = ["processId": .null, "capabilities": capabilities, "clientInfo": ["name": "assist-tests"]]
         if let rootPath { params["rootUri"] = .string(URL(fileURLWithPath: rootPath).absoluteString) }
         if let options { params["initializationOptions"] = options }
         let response = try await request("initialize", .object(params))
@@ -309,6 +310,15 @@ public final class TestClient: Sendable {
         notify("exit")
         guard let code = await waitForExit(timeout: timeout) else { throw TestClientError("the server did not exit") }
         return code
+    }
+
+    /// Answers a request the server sent (e.g. `workspace/applyEdit`) with a result.
+    ///
+    /// - Parameters:
+    ///   - request: The server's request, as received.
+    ///   - result: The result to answer with.
+    public func respond(to request: JSONValue, result: JSONValue) {
+        send(["jsonrpc": "2.0", "id": request["id"] ?? .null, "result": result])
     }
 
     /// Closes the server's input (EOF).
@@ -337,6 +347,16 @@ public final class TestClient: Sendable {
             return message
         }
         throw TestClientError("no response to request \(id) within \(timeout) s; queued: \(pending)")
+    }
+
+    /// Waits for a request the server sends to the client.
+    ///
+    /// - Parameters:
+    ///   - method: The request's method.
+    ///   - timeout: Seconds to wait.
+    /// - Returns: The request, or `nil` on timeout or when the output closed.
+    public func serverRequest(_ method: String, timeout: Double = 10) async -> JSONValue? {
+        await take(timeout: timeout) { $0["method"] == .string(method) && $0["id"] != nil }
     }
 
     /// Waits for the first message that matches.

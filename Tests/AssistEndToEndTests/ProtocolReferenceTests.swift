@@ -54,7 +54,7 @@ struct ProtocolReferenceTests {
 
     @Test func openRPCExamplesDecodeAsTheirSwiftTypes() async throws {
         let documented = try openRPCMethods()
-        for type in MethodRegistry.requests {
+        for type in MethodRegistry.requests + MethodRegistry.serverRequests {
             try checkExamples(of: documented[type.method], decodeAs: type)
         }
         for type in MethodRegistry.notifications + MethodRegistry.serverNotifications {

@@ -1,0 +1,169 @@
+import AssistDocstrings
+import AssistJSONRPC
+import AssistProtocol
+import AssistSwift
+import Foundation
+
+/// What the client's `initialize` capabilities said about edits the daemon may send.
+struct ClientEditCapabilities: Sendable {
+    /// `workspace.applyEdit`: the client answers `workspace/applyEdit`.
+    var applyEdit = false
+    /// `workspace.workspaceEdit.documentChanges`: the client takes versioned `TextDocumentEdit`s.
+    var documentChanges = false
+
+    init() {}
+
+    init(_ capabilities: JSONValue?) {
+        applyEdit = capabilities?["workspace"]?["applyEdit"] == .bool(true)
+        documentChanges = capabilities?["workspace"]?["workspaceEdit"]?["documentChanges"] == .bool(true)
+    }
+}
+
+/// Plain-LSP code actions for docstrings: `textDocument/codeAction` offers them from the file's
+/// analysis alone, `workspace/executeCommand` writes the comments and sends them with
+/// `workspace/applyEdit`.
+extension Server {
+    func registerCodeActions() {
+        register(CodeActionRequest.self) { [unowned self] request, _ in
+            self.codeActions(request)
+        }
+        register(ExecuteCommandRequest.self) { [unowned self] request, context in
+            try await self.executeCommand(request, progress: context.progress)
+        }
+    }
+
+    /// The docstring actions for a range: "Document NAME" for the undocumented declaration at the
+    /// range's start line, "Document all in file" when the file has any undocumented declaration.
+    /// No model is called and no edit is computed; a document that is not a Swift file of the
+    /// repository gets none.
+    ///
+    /// - Parameter request: The request.
+    /// - Returns: The actions, possibly none.
+    func codeActions(_ request: CodeActionRequest) -> [CodeAction] {
+        let wanted: (String) -> Bool = { kind in
+            guard let only = request.context.only else { return true }
+            return only.contains { kind == $0 || kind.hasPrefix($0 + ".") }
+        }
+        let declarationKind = AssistCodeActionKind.documentDeclaration, fileKind = AssistCodeActionKind.documentFile
+        guard wanted(declarationKind) || wanted(fileKind), let input = try? docstringInput(request.textDocument.uri) else {
+            return []
+        }
+        let analysis = SwiftAnalyzer.analyze(source: input.text)
+        var actions: [CodeAction] = []
+        let line = request.range.start.line
+        if wanted(declarationKind), line >= 0,
+           let candidate = (try? DocstringPlanner.candidates(.line(line + 1), analysis: analysis, source: input.text))?.first
+        {
+            let title = "Document \(candidate.declaration.fullName)"
+            let arguments = DocstringCommandArguments(uri: input.uri, line: line, version: input.version)
+            actions.append(CodeAction(title: title, kind: declarationKind, command: Self.command(title, arguments)))
+        }
+        if wanted(fileKind),
+           let all = try? DocstringPlanner.candidates(.allUndocumented, analysis: analysis, source: input.text), !all.isEmpty
+        {
+            let title = "Document all in file"
+            let arguments = DocstringCommandArguments(uri: input.uri, all: true, version: input.version)
+            actions.append(CodeAction(title: title, kind: fileKind, command: Self.command(title, arguments)))
+        }
+        return actions
+    }
+
+    private static func command(_ title: String, _ arguments: DocstringCommandArguments) -> Command {
+        let argument = (try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(arguments))) ?? .null
+        return Command(title: title, command: DocstringCommandArguments.command, arguments: [argument])
+    }
+
+    /// Runs `assist.docstring`: the `assist/docstring` pipeline on the document, then
+    /// `workspace/applyEdit` with the verified edit, unless the document changed meanwhile.
+    ///
+    /// - Parameters:
+    ///   - request: The command and its one argument.
+    ///   - progress: Progress while the comments are written.
+    /// - Returns: What was documented.
+    /// - Throws: `ResponseError`: invalid params for an unknown command or bad arguments,
+    ///   content modified when the document changed, request failed when the editor refused the edit.
+    func executeCommand(_ request: ExecuteCommandRequest, progress: ProgressReporter) async throws -> DocstringCommandResult {
+        guard request.command == DocstringCommandArguments.command else {
+            throw ResponseError.invalidParams(
+                "unknown command '\(request.command)'; this daemon runs \(ExecuteCommandRequest.commands.joined(separator: ", "))")
+        }
+        guard let argumentList = request.arguments, argumentList.count == 1 else {
+            throw ResponseError.invalidParams("\(request.command) takes one argument: {uri, and one of line, symbol, all: true}")
+        }
+        let arguments: DocstringCommandArguments = try Self.decodeParams(argumentList[0])
+        let choices = [arguments.line != nil, arguments.symbol != nil, arguments.all == true].filter { $0 }.count
+        guard choices == 1 else {
+            throw ResponseError.invalidParams("give exactly one of line, symbol or all: true")
+        }
+        guard clientEditCapabilities.applyEdit else {
+            throw ResponseError(
+                .requestFailed,
+                "the client did not announce workspace/applyEdit (capabilities.workspace.applyEdit); assist/docstring answers the edits instead")
+        }
+        let uri = arguments.uri
+        let input = try docstringInput(uri)
+        if let offered = arguments.version, input.version != offered {
+            throw ResponseError(
+                .contentModified,
+                "\(uri) changed since the action was offered (version \(offered), now \(input.version.map(String.init) ?? "closed")); nothing was written: ask for the action again")
+        }
+        let selection: DocstringSelection = if let line = arguments.line {
+            .line(line + 1)
+        } else if let symbol = arguments.symbol {
+            .symbol(symbol)
+        } else {
+            .allUndocumented
+        }
+        let (outcome, model) = try await writeDocstrings(input, selection: selection, model: arguments.model, progress: progress)
+        try Task.checkCancellation()
+        // The edit is against the text the engine read: never send it to a document that moved on.
+        let current = try? docstringInput(uri)
+        guard let current, current.text == input.text, input.version == nil || current.version == input.version else {
+            throw ResponseError(
+                .contentModified, "\(uri) changed while its comments were written; nothing was applied: run the action again")
+        }
+        let result = WireResults.docstring(outcome, model: model, uri: uri)
+        guard let edits = result.edits[uri], !edits.isEmpty else {
+            let message = result.failures.isEmpty
+                ? "nothing to document: no undocumented declaration was selected; no edit was sent"
+                : "no comment passed validation (\(result.failures.count) failed); no edit was sent"
+            return DocstringCommandResult(applied: false, message: message, declarations: [], failures: result.failures)
+        }
+        let edit: WorkspaceEdit = if clientEditCapabilities.documentChanges, let version = current.version {
+            WorkspaceEdit(documentChanges: [
+                TextDocumentEdit(textDocument: OptionalVersionedTextDocumentIdentifier(uri: uri, version: version), edits: edits),
+            ])
+        } else {
+            WorkspaceEdit(changes: [uri: edits])
+        }
+        let names = result.declarations.map(\.name)
+        let label = names.count == 1 ? "Document \(names[0])" : "Document \(names.count) declarations"
+        let answer: ApplyWorkspaceEditResult
+        do {
+            answer = try await sendRequest(ApplyWorkspaceEditRequest(label: label, edit: edit))
+        } catch let error as ResponseError where error.code != .requestCancelled {
+            throw ResponseError(.requestFailed, "the editor answered workspace/applyEdit with an error: \(error.message)")
+        }
+        guard answer.applied else {
+            throw ResponseError(.requestFailed, "the editor did not apply the edit: \(answer.failureReason ?? "it gave no reason")")
+        }
+        let failed = result.failures.isEmpty ? "" : "; \(result.failures.count) failed validation and were left undocumented"
+        return DocstringCommandResult(
+            applied: true, message: "documented \(names.joined(separator: ", "))\(failed)",
+            declarations: result.declarations, failures: result.failures)
+    }
+
+    /// Sends a typed request to the client and decodes its answer.
+    ///
+    /// - Parameter request: The request.
+    /// - Returns: The client's result.
+    /// - Throws: The client's `ResponseError`; request failed when its result does not decode.
+    func sendRequest<R: RequestType>(_ request: R) async throws -> R.Response {
+        let value = try await sendRequest(R.method, params: request)
+        do {
+            return try JSONDecoder().decode(R.Response.self, from: JSONEncoder().encode(value))
+        } catch {
+            throw ResponseError(.requestFailed, "the client's answer to \(R.method) is malformed: \(MessageDecoder.describe(error))")
+        }
+    }
+}
