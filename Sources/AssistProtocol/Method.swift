@@ -36,6 +36,7 @@ public enum MethodRegistry {
         IndexRefreshRequest.self,
         WorkspaceSymbolRequest.self,
         DocstringRequest.self,
+        ClassifyRequest.self,
     ]
 
     /// Notifications the client sends to the daemon.
