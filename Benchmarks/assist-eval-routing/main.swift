@@ -59,7 +59,7 @@ let analyses = gatherer.analyses()
 print(String(format: "swift-nio %@: %d Swift files indexed in %.1f s", tag, analyses.count, Date().timeIntervalSince(started)))
 
 // Routing.
-let routing = cases(evalDirectory + "/routing/swift-nio.jsonl")
+let routing = arguments.contains("--retrieval-only") ? [] : cases(evalDirectory + "/routing/swift-nio.jsonl")
 var correct = 0
 var misses: [String] = []
 var byKind: [String: (right: Int, total: Int)] = [:]
@@ -72,7 +72,7 @@ for item in routing {
     if let bounds = item["selection"] as? [Int], bounds.count == 2 { selection = bounds[0]...bounds[1] }
     let request: ClassificationRequest
     do {
-        request = try gatherer.classificationRequest(instruction: instruction, file: file, selection: selection)
+        request = try gatherer.classificationRequest(instruction: instruction, file: file, selection: selection, analyses: analyses)
     } catch {
         fail("\(id): \(error)")
     }
@@ -96,7 +96,9 @@ for miss in misses { print(miss) }
 
 // Retrieval.
 let retrieval = cases(evalDirectory + "/retrieval/swift-nio.jsonl")
+let corpusStart = Date()
 let corpus = gatherer.corpus(analyses: analyses)
+print(String(format: "corpus: %d files, term bags in %.1f s", corpus.documents.count, Date().timeIntervalSince(corpusStart)))
 let budgets = [8_000, 32_000]
 var found: [Int: Int] = [:]
 var foundBM25: [Int: Int] = [:]
@@ -127,6 +129,12 @@ for item in retrieval {
         }
     }
     print(line)
+    if arguments.contains("--verbose") {
+        let packed = ContextPacker.pack(question: question, corpus: corpus, symbols: symbols, budget: 8_000)
+        for (rank, entry) in packed.ranking.prefix(12).enumerated() {
+            print(String(format: "    %2d %7.2f %@%@", rank + 1, entry.score, entry.path, needs.contains(entry.path) ? "  <- needed" : ""))
+        }
+    }
 }
 for budget in budgets {
     let n = Double(max(1, retrieval.count))

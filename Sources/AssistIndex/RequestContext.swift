@@ -72,12 +72,14 @@ public struct RequestContextGatherer: Sendable {
     ///   - file: The file from the repository root, if any.
     ///   - selection: The selected lines (1-based, inclusive), if any.
     ///   - text: The file's text if the caller has it (an editor buffer); else it is read.
+    ///   - known: The analyses from ``analyses()`` when the caller has them.
     /// - Returns: The request to classify.
     /// - Throws: `GitError` when the index cannot be read.
     public func classificationRequest(
-        instruction: String, file: String?, selection: ClosedRange<Int>?, text: String? = nil
+        instruction: String, file: String?, selection: ClosedRange<Int>?, text: String? = nil,
+        analyses known: [String: SwiftFileAnalysis]? = nil
     ) throws(GitError) -> ClassificationRequest {
-        let analyses = analyses()
+        let analyses = known ?? analyses()
         let names = QueryTerms.identifiers(in: instruction)
         let locations = try locations(of: names, analyses: analyses)
         let symbols = locations.map {
@@ -135,9 +137,9 @@ public struct RequestContextGatherer: Sendable {
                     name: declaration.name,
                     lines: (declaration.docComment?.range.start.line ?? declaration.range.start.line)...declaration.range.end.line,
                     signature: declaration.signature,
-                    isContainer: [.class, .struct, .enum, .actor, .protocol, .extension].contains(declaration.kind))
+                    declaresType: [.class, .struct, .enum, .actor, .protocol].contains(declaration.kind))
             }
-            documents.append(ContextDocument(path: path, text: text, declarations: declarations))
+            documents.append(ContextDocument(path: path, text: text, declarations: declarations, references: Set(analysis.references.keys)))
         }
         return ContextPacker.Corpus(documents)
     }

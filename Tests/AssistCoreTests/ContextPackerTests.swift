@@ -15,7 +15,7 @@ struct ContextPackerTests {
             lines.append("    return value")
             lines.append("}")
             declarations.append(ContextDeclaration(
-                name: "\(prefix)\(i)", lines: start...lines.count, signature: "func \(prefix)\(i)(value: Int) -> Int", isContainer: false))
+                name: "\(prefix)\(i)", lines: start...lines.count, signature: "func \(prefix)\(i)(value: Int) -> Int", declaresType: false))
         }
         return ContextDocument(path: path, text: lines.joined(separator: "\n") + "\n", declarations: declarations)
     }

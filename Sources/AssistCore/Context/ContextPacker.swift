@@ -6,8 +6,8 @@ public struct ContextDeclaration: Sendable, Hashable {
     public var lines: ClosedRange<Int>
     /// The declaration without body, on one line.
     public var signature: String
-    /// Whether it declares a type or an extension (its text holds other declarations).
-    public var isContainer: Bool
+    /// Whether it declares a type (class, struct, enum, actor or protocol; not an extension).
+    public var declaresType: Bool
 
     /// Creates a declaration value.
     ///
@@ -15,12 +15,12 @@ public struct ContextDeclaration: Sendable, Hashable {
     ///   - name: The simple name.
     ///   - lines: Its lines, doc comment included.
     ///   - signature: Its one-line signature.
-    ///   - isContainer: Whether it is a type or extension.
-    public init(name: String, lines: ClosedRange<Int>, signature: String, isContainer: Bool) {
+    ///   - declaresType: Whether it declares a type.
+    public init(name: String, lines: ClosedRange<Int>, signature: String, declaresType: Bool) {
         self.name = name
         self.lines = lines
         self.signature = signature
-        self.isContainer = isContainer
+        self.declaresType = declaresType
     }
 }
 
@@ -32,6 +32,8 @@ public struct ContextDocument: Sendable {
     public var text: String
     /// Its declarations, in source order.
     public var declarations: [ContextDeclaration]
+    /// The names it uses (the index's references).
+    public var references: Set<String>
 
     /// Creates a document.
     ///
@@ -39,10 +41,12 @@ public struct ContextDocument: Sendable {
     ///   - path: The path from the repository root.
     ///   - text: The text.
     ///   - declarations: The declarations.
-    public init(path: String, text: String, declarations: [ContextDeclaration]) {
+    ///   - references: The names it uses.
+    public init(path: String, text: String, declarations: [ContextDeclaration], references: Set<String> = []) {
         self.path = path
         self.text = text
         self.declarations = declarations
+        self.references = references
     }
 }
 
@@ -126,6 +130,22 @@ public struct PackedContext: Sendable, Hashable {
 /// declarations of the next files, until the budget is spent. Ties break by path, so the result
 /// is deterministic.
 public enum ContextPacker {
+    /// BM25's `b`: how much a long file's term counts are discounted. Low, because the files that
+    /// implement a subsystem are long and say its words often.
+    public static let lengthNormalization = 0.4
+    /// The weight of a test file's score when the question is not about tests.
+    public static let testWeight = 0.5
+
+    /// Whether a path is a test: under a `Tests`, `IntegrationTests` or `*Tests` directory, or named `*Test(s).swift`.
+    public static func isTest(_ path: String) -> Bool {
+        let parts = path.split(separator: "/")
+        if parts.dropLast().contains(where: { $0 == "Tests" || $0.hasSuffix("Tests") || $0 == "test" || $0 == "tests" }) { return true }
+        let name = parts.last.map { $0.split(separator: ".").first ?? $0 } ?? ""
+        return name.hasSuffix("Tests") || name.hasSuffix("Test")
+    }
+
+    /// How many of the best files lend their neighbours a share of the question's weight.
+    public static let neighbourSources = 10
     /// The share of the budget given to full text before signatures.
     public static let fullShare = 0.6
     /// A file at most this many tokens (and at most an eighth of the budget) goes in whole.
@@ -140,7 +160,9 @@ public enum ContextPacker {
         var word = ""
         func flush() {
             if word.count > 1 {
-                for term in QueryTerms.subwords(of: word) where !QueryTerms.stopWords.contains(term) { bag[term, default: 0] += 1 }
+                let terms = QueryTerms.subwords(of: word).filter { !QueryTerms.stopWords.contains($0) }
+                for term in terms { bag[term, default: 0] += 1 }
+                for pair in bigrams(terms) { bag[pair, default: 0] += 1 }
             }
             word = ""
         }
@@ -189,10 +211,11 @@ public enum ContextPacker {
         ///   - length: The document's length in terms.
         /// - Returns: The BM25 score.
         public func score(_ terms: [String: Int], bag: [String: Int], length: Double) -> Double {
-            let k1 = 1.2, b = 0.75
+            let k1 = 1.2, b = ContextPacker.lengthNormalization
             var total = 0.0
-            for (term, weight) in terms {
-                guard let count = bag[term] else { continue }
+            // In a fixed order: floating-point sums depend on it, and the result must not.
+            for term in terms.keys.sorted() {
+                guard let count = bag[term], let weight = terms[term] else { continue }
                 let tf = Double(count)
                 total += Double(weight) * idf(term) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / averageLength))
             }
@@ -209,6 +232,10 @@ public enum ContextPacker {
     public struct Corpus: Sendable {
         public var documents: [ContextDocument]
         public var bm25: BM25
+        /// Each file name's terms (without the extension), unigrams and bigrams.
+        public var nameTerms: [Set<String>]
+        /// Type name → the documents declaring it.
+        public var typeDeclarations: [String: [Int]]
 
         /// Builds the corpus.
         ///
@@ -216,18 +243,48 @@ public enum ContextPacker {
         public init(_ documents: [ContextDocument]) {
             let documents = documents.sorted { $0.path < $1.path }
             self.documents = documents
-            bm25 = BM25(bags: documents.map { document in
+            let names = documents.map { document in
+                let file = document.path.split(separator: "/").last.map(String.init) ?? document.path
+                let terms = QueryTerms.subwords(of: file.split(separator: ".").first ?? Substring(file))
+                return Set(terms + ContextPacker.bigrams(terms))
+            }
+            nameTerms = names
+            var types: [String: [Int]] = [:]
+            for (index, document) in documents.enumerated() {
+                for declaration in document.declarations where declaration.declaresType { types[declaration.name, default: []].append(index) }
+            }
+            typeDeclarations = types
+            bm25 = BM25(bags: zip(documents, names).map { document, name in
                 var bag = ContextPacker.bag(of: document.text)
-                let name = document.path.split(separator: "/").last.map(String.init) ?? document.path
-                for term in QueryTerms.subwords(of: name.split(separator: ".").first ?? Substring(name)) { bag[term, default: 0] += 3 }
+                for term in name { bag[term, default: 0] += 3 }
                 return bag
             })
         }
     }
 
+    /// Adjacent pairs of terms, joined by `+` (`socket+channel`): a compound name said in words
+    /// ("socket channel") matches the identifier (`SocketChannel`).
+    static func bigrams(_ terms: [String]) -> [String] {
+        terms.count < 2 ? [] : (1..<terms.count).map { terms[$0 - 1] + "+" + terms[$0] }
+    }
+
     static func queryBag(_ question: String) -> [String: Int] {
         var terms: [String: Int] = [:]
         for term in QueryTerms.searchTerms(in: question) where !QueryTerms.stopWords.contains(term) { terms[term, default: 0] += 1 }
+        // Pairs of adjacent content words of the question, and inside each identifier it names.
+        var run: [String] = []
+        for word in QueryTerms.words(in: question) {
+            if QueryTerms.stopWords.contains(word) || word.count < 2 {
+                run.removeAll()
+                continue
+            }
+            let parts = QueryTerms.subwords(of: word)
+            if let last = run.last, let first = parts.first { terms[last + "+" + first, default: 0] += 1 }
+            run += parts
+        }
+        for identifier in QueryTerms.identifiers(in: question) {
+            for pair in bigrams(QueryTerms.subwords(of: identifier)) { terms[pair, default: 0] += 1 }
+        }
         return terms
     }
 
@@ -243,6 +300,21 @@ public enum ContextPacker {
         var scores = corpus.documents.indices.map { corpus.bm25.score(terms, document: $0) }
         let best = scores.max() ?? 0
         let unit = max(best, 1)
+        // Tests exercise the code a question is about but rarely explain it: they count half,
+        // unless the question is about tests.
+        let aboutTests = terms.keys.contains { $0 == "test" || $0 == "tests" }
+        if !aboutTests {
+            for i in scores.indices where isTest(corpus.documents[i].path) { scores[i] *= testWeight }
+        }
+        // A file named for what the question asks about: the share of the question's weight its name holds.
+        let sortedTerms = terms.sorted { $0.key < $1.key }
+        let totalWeight = sortedTerms.reduce(0.0) { $0 + Double($1.value) * corpus.bm25.idf($1.key) }
+        if totalWeight > 0 {
+            for i in scores.indices {
+                let named = sortedTerms.reduce(0.0) { $0 + (corpus.nameTerms[i].contains($1.key) ? Double($1.value) * corpus.bm25.idf($1.key) : 0) }
+                scores[i] += unit * named / totalWeight
+            }
+        }
         let position = Dictionary(uniqueKeysWithValues: corpus.documents.enumerated().map { ($1.path, $0) })
         for symbol in symbols {
             // A name declared in many files (`init`, `write`) says little about any one of them.
@@ -254,6 +326,24 @@ public enum ContextPacker {
                 guard let i = position[path] else { continue }
                 scores[i] += unit * 0.5 * naturalLog(1 + Double(uses)) / naturalLog(2 + totalUses) / Double(max(1, symbol.references.count)).squareRoot()
             }
+        }
+        // Neighbours in the reference graph: a type that the best files use, declared in one other
+        // file, and named with the question's terms, brings its file closer.
+        if totalWeight > 0 {
+            let first = scores.enumerated().filter { $0.element > 0 }
+                .sorted { $0.element != $1.element ? $0.element > $1.element : corpus.documents[$0.offset].path < corpus.documents[$1.offset].path }
+                .prefix(neighbourSources)
+            var boost = [Double](repeating: 0, count: scores.count)
+            for (rank, source) in first.enumerated() {
+                for name in corpus.documents[source.offset].references.sorted() {
+                    guard let declaring = corpus.typeDeclarations[name], declaring.count == 1, declaring[0] != source.offset else { continue }
+                    let parts = QueryTerms.subwords(of: name)
+                    let hit = (parts + bigrams(parts)).reduce(0.0) { $0 + (terms[$1] != nil ? corpus.bm25.idf($1) : 0) }
+                    guard hit > 0 else { continue }
+                    boost[declaring[0]] += unit * 0.5 * hit / totalWeight / Double(rank + 1).squareRoot()
+                }
+            }
+            for i in scores.indices { scores[i] += min(boost[i], unit * 0.8) }
         }
         return scores.enumerated().filter { $0.element > 0 }
             .sorted { $0.element != $1.element ? $0.element > $1.element : corpus.documents[$0.offset].path < corpus.documents[$1.offset].path }
