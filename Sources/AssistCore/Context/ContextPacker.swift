@@ -120,15 +120,21 @@ public struct PackedContext: Sendable, Hashable {
 
 /// Retrieval and packing for questions about a repository. Pure.
 ///
-/// Ranking: BM25 (k1 1.2, b 0.75) of the question's terms over each file's bag of terms (every word
-/// and identifier of its text split at case changes and stemmed, the file name's terms counted
-/// three more times), plus the index's evidence: files declaring a named identifier gain the best
-/// lexical score, files using one gain a share of it by how often (neighbours in the reference
-/// graph). Packing: the header `// path` of each file costs its tokens too; full text first
-/// (whole small files, else the file's best declarations, doc comments included) for the closest
-/// files, up to ``fullShare`` of the budget; then a repository map: the signatures of the best
-/// declarations of the next files, until the budget is spent. Ties break by path, so the result
-/// is deterministic.
+/// Ranking, per file: BM25 (k1 1.2, b ``lengthNormalization``) of the question's terms over the
+/// file's bag of terms — every word and identifier of its text split at case changes and stemmed,
+/// plus adjacent pairs (`socket+channel`, so "socket channel" meets `SocketChannel`), the file
+/// name's terms counted three more times; plus the share of the question's weight (by idf) that
+/// the file's name holds; then the index's evidence: files declaring a named identifier gain the
+/// best lexical score (split among the declaring files), files using one gain a share of it by how
+/// often. Tests count ``testWeight`` unless the question is about tests. Last, the reference graph:
+/// a type that one of the ``neighbourSources`` best files uses, declared in a single other file and
+/// named with the question's terms, brings that file closer.
+///
+/// Packing: the header `// path` of each file costs its tokens too; full text first (whole small
+/// files, else each file's two best declarations, doc comments included) for the 12 closest files,
+/// up to ``fullShare`` of the budget; then a repository map: the signatures of the best six
+/// declarations of each next file, until the budget is spent. Ties break by path and sums run in
+/// a fixed order, so the result is deterministic.
 public enum ContextPacker {
     /// BM25's `b`: how much a long file's term counts are discounted. Low, because the files that
     /// implement a subsystem are long and say its words often.
