@@ -54,6 +54,7 @@ let classifierCases: [ClassifierCase] = [
     ClassifierCase(instruction: "rename `normalize` to `canonicalize`", file: file, symbols: [helper], expected: .refactor),
     ClassifierCase(instruction: "comment out the logging call", file: file, selection: 9...9, expected: .refactor),
     ClassifierCase(instruction: "make this struct Sendable", file: file, selection: 1...30, expected: .refactor),
+    ClassifierCase(instruction: "tidy up the imports", expected: .refactor, rule: "edit-without-target"),
     // multi-file: scope phrases, names spread over files, large context.
     ClassifierCase(instruction: "rename `parseHeader` to `readHeader` and update every call site", file: file, symbols: [parse], expected: .multiFile, rule: "cross-file-scope"),
     ClassifierCase(instruction: "Replace print with the logger throughout the codebase", expected: .multiFile),

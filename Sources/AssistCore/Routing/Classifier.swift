@@ -202,7 +202,8 @@ public enum Classifier {
         "variable", "property", "parameter", "parameters", "code", "module", "modules", "file", "files",
         "repository", "codebase", "package", "api", "caller", "callers", "closure", "extension", "initializer",
         "init", "helper", "declaration", "expression", "statement", "condition", "branch", "switch", "selection",
-        "implementation", "signature", "test", "tests", "handler", "buffer", "call", "calls",
+        "implementation", "signature", "test", "tests", "handler", "buffer", "call", "calls", "import", "imports",
+        "attribute", "argument", "arguments", "constant", "optional", "generic", "error", "errors",
     ]
 
     /// Classifies a request.
