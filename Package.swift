@@ -109,6 +109,13 @@ let package = Package(
             path: "Benchmarks/assist-swift-perf"
         ),
 
+        // Routing and retrieval evaluation on swift-nio (run with scripts/eval-routing).
+        .executableTarget(
+            name: "assist-eval-routing",
+            dependencies: ["AssistIndex", "AssistCore"],
+            path: "Benchmarks/assist-eval-routing"
+        ),
+
         // Test helpers as a normal library: a JSON-RPC test client, fixture repositories.
         .target(
             name: "AssistTestSupport",

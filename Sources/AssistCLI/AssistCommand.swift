@@ -13,7 +13,7 @@ public struct AssistCommand: AsyncParsableCommand {
         version: AssistVersion.current,
         subcommands: [
             ServeCommand.self, ConfigCommand.self, IndexCommand.self, DocstringCommand.self, ModelCommand.self,
-            UsageCommand.self, HookCommand.self,
+            UsageCommand.self, HookCommand.self, ClassifyCommand.self, AskCommand.self,
         ]
     )
 

@@ -38,6 +38,7 @@ public enum MethodRegistry {
         DocstringRequest.self,
         CodeActionRequest.self,
         ExecuteCommandRequest.self,
+        ClassifyRequest.self,
     ]
 
     /// Notifications the client sends to the daemon.

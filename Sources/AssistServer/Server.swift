@@ -196,6 +196,9 @@ public final class Server: Sendable {
         register(WorkspaceSymbolRequest.self) { [unowned self] request, _ in
             try await self.workspaceSymbols(request.query)
         }
+        register(ClassifyRequest.self) { [unowned self] request, _ in
+            try await self.classify(request)
+        }
         register(DocstringRequest.self) { [unowned self] request, context in
             try await self.docstring(request, progress: context.progress)
         }
@@ -658,6 +661,38 @@ public final class Server: Sendable {
                 location: Location(uri: uri, range: range),
                 containerName: symbol.containers.isEmpty ? nil : symbol.containers.joined(separator: "."))
         }
+    }
+
+    // MARK: - Classification
+
+    private func classify(_ request: ClassifyRequest) async throws -> ClassifyResult {
+        let (index, root) = try currentIndex()
+        var file: String?
+        var text: String?
+        if let uri = request.textDocument?.uri {
+            guard let path = Self.filePath(fromURI: uri), let relative = Self.relativePath(path, root: root) else {
+                throw ResponseError(.requestFailed, "\(uri) is not in the repository this daemon serves")
+            }
+            file = relative
+            text = documents.document(uri)?.text
+        }
+        let selection: ClosedRange<Int>? = request.range.map { range in
+            let start = range.start.line + 1
+            // An end at column 0 of a later line selects up to the line before it.
+            let end = range.end.character == 0 && range.end.line > range.start.line ? range.end.line : range.end.line + 1
+            return start...max(start, end)
+        }
+        if selection != nil, file == nil { throw ResponseError.invalidParams("a range needs a textDocument") }
+        let instruction = request.instruction
+        let (documentPath, documentText) = (file, text)
+        let classification = try await Self.offThePool { () throws(GitError) -> Classification in
+            _ = try index.summary()
+            let gatherer = RequestContextGatherer(index: index)
+            let input = try gatherer.classificationRequest(
+                instruction: instruction, file: documentPath, selection: selection, text: documentText)
+            return Classifier.classify(input)
+        }
+        return WireResults.classification(classification)
     }
 
     // MARK: - Docstrings

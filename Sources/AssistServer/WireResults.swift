@@ -60,4 +60,32 @@ public enum WireResults {
             },
             failures: outcome.failures.map { DocstringFailureInfo(name: $0.name, line: $0.line, reason: $0.reason) })
     }
+
+    /// The result of `assist/classify` and `assist classify --json`.
+    ///
+    /// - Parameter classification: The classifier's answer.
+    /// - Returns: The wire result.
+    public static func classification(_ classification: Classification) -> ClassifyResult {
+        ClassifyResult(
+            kind: classification.kind.rawValue, confidence: classification.confidence,
+            features: classification.features.map { ClassifyFeature(name: $0.name, value: $0.value, decisive: $0.decisive) })
+    }
+
+    /// The packed context of `assist ask --context-only --json`.
+    ///
+    /// - Parameter context: The packed context.
+    /// - Returns: The wire result, files in rank order.
+    public static func packedContext(_ context: PackedContext) -> PackedContextResult {
+        let scores = Dictionary(context.ranking.map { ($0.path, $0.score) }, uniquingKeysWith: { first, _ in first })
+        let files = context.files.map { path in
+            let pieces = context.pieces.filter { $0.path == path }
+            return PackedFileInfo(
+                path: path, score: ((scores[path] ?? 0) * 1000).rounded() / 1000, tokens: pieces.map(\.tokens).reduce(0, +),
+                pieces: pieces.map {
+                    PackedPieceInfo(startLine: $0.lines.lowerBound, endLine: $0.lines.upperBound, form: $0.form.rawValue, tokens: $0.tokens, text: $0.text)
+                })
+        }
+        return PackedContextResult(
+            budget: context.budget, totalTokens: context.totalTokens, tokenEstimate: "UTF-8 bytes / 4, rounded up", files: files)
+    }
 }

@@ -1,0 +1,145 @@
+import AssistCore
+import AssistIndex
+import Foundation
+
+// Routing and retrieval evaluation on a swift-nio checkout:
+//   assist-eval-routing [--eval DIR] [--scratch DIR]
+// Clones https://github.com/apple/swift-nio at 2.101.3 into the scratch directory (default
+// .assist-cache/) unless it is there, classifies every case of DIR/routing/swift-nio.jsonl
+// and packs context for every case of DIR/retrieval/swift-nio.jsonl at 8k and 32k tokens, next
+// to a plain BM25 over whole files. Prints accuracy, every miss with its features, and recall.
+
+let tag = "2.101.3"
+let arguments = Array(CommandLine.arguments.dropFirst())
+func option(_ name: String) -> String? {
+    guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
+    return arguments[i + 1]
+}
+let here = FileManager.default.currentDirectoryPath
+let evalDirectory = option("--eval") ?? (here + "/../shared/eval")
+let scratch = option("--scratch") ?? (here + "/.assist-cache")
+let checkout = scratch + "/swift-nio-\(tag)"
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("assist-eval-routing: \(message)\n".utf8))
+    exit(1)
+}
+
+func run(_ command: [String]) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = command
+    do { try process.run() } catch { fail("cannot run \(command.joined(separator: " ")): \(error)") }
+    process.waitUntilExit()
+    if process.terminationStatus != 0 { fail("\(command.joined(separator: " ")) exited with \(process.terminationStatus)") }
+}
+
+if !FileManager.default.fileExists(atPath: checkout + "/.git") {
+    try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    run(["git", "clone", "--quiet", "--depth", "1", "--branch", tag, "https://github.com/apple/swift-nio", checkout])
+}
+
+func cases(_ path: String) -> [[String: Any]] {
+    guard let data = FileManager.default.contents(atPath: path) else { fail("cannot read \(path)") }
+    return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
+        try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+    }
+}
+
+let started = Date()
+let index: SwiftWorkspaceIndex
+do {
+    index = try SwiftWorkspaceIndex(at: checkout)
+    try index.refresh()
+} catch {
+    fail("index: \(error)")
+}
+let gatherer = RequestContextGatherer(index: index)
+let analyses = gatherer.analyses()
+print(String(format: "swift-nio %@: %d Swift files indexed in %.1f s", tag, analyses.count, Date().timeIntervalSince(started)))
+
+// Routing.
+let routing = arguments.contains("--retrieval-only") ? [] : cases(evalDirectory + "/routing/swift-nio.jsonl")
+var correct = 0
+var misses: [String] = []
+var byKind: [String: (right: Int, total: Int)] = [:]
+for item in routing {
+    let id = item["id"] as? String ?? "?"
+    let instruction = item["instruction"] as? String ?? ""
+    let expected = item["expect"] as? String ?? ""
+    let file = item["file"] as? String
+    var selection: ClosedRange<Int>?
+    if let bounds = item["selection"] as? [Int], bounds.count == 2 { selection = bounds[0]...bounds[1] }
+    let request: ClassificationRequest
+    do {
+        request = try gatherer.classificationRequest(instruction: instruction, file: file, selection: selection, analyses: analyses)
+    } catch {
+        fail("\(id): \(error)")
+    }
+    let result = Classifier.classify(request)
+    let right = result.kind.rawValue == expected
+    byKind[expected, default: (0, 0)].total += 1
+    if right {
+        correct += 1
+        byKind[expected, default: (0, 0)].right += 1
+    } else {
+        let features = result.features.map { "\($0.decisive ? "*" : "")\($0.name)=\($0.value)" }.joined(separator: "; ")
+        misses.append("  MISS \(id): expected \(expected), got \(result.kind.rawValue) (\(result.confidence)) \"\(instruction)\"\n    \(features)")
+    }
+    if arguments.contains("--verbose") {
+        print("  \(id) \(result.kind.rawValue) \(result.confidence) rule=\(result.feature("rule") ?? "")")
+    }
+}
+print(String(format: "routing: %d/%d correct (%.1f%%)", correct, routing.count, 100 * Double(correct) / Double(max(1, routing.count))))
+for (kind, figures) in byKind.sorted(by: { $0.key < $1.key }) { print("  \(kind): \(figures.right)/\(figures.total)") }
+for miss in misses { print(miss) }
+
+// Retrieval.
+let retrieval = cases(evalDirectory + "/retrieval/swift-nio.jsonl")
+let corpusStart = Date()
+let corpus = gatherer.corpus(analyses: analyses)
+print(String(format: "corpus: %d files, term bags in %.1f s", corpus.documents.count, Date().timeIntervalSince(corpusStart)))
+let budgets = [8_000, 32_000]
+var found: [Int: Int] = [:]
+var foundBM25: [Int: Int] = [:]
+for item in retrieval {
+    let id = item["id"] as? String ?? "?"
+    let question = item["question"] as? String ?? ""
+    let needs = item["needs"] as? [String] ?? []
+    let symbols: [SymbolLocations]
+    do {
+        symbols = try gatherer.locations(of: QueryTerms.identifiers(in: question), analyses: analyses)
+    } catch {
+        fail("\(id): \(error)")
+    }
+    var line = "  \(id):"
+    for budget in budgets {
+        let packed = ContextPacker.pack(question: question, corpus: corpus, symbols: symbols, budget: budget)
+        let files = Set(packed.files)
+        let baseline = Set(ContextPacker.packWholeFilesByBM25(question: question, corpus: corpus, budget: budget))
+        let hit = needs.allSatisfy(files.contains)
+        let hitBM25 = needs.allSatisfy(baseline.contains)
+        if hit { found[budget, default: 0] += 1 }
+        if hitBM25 { foundBM25[budget, default: 0] += 1 }
+        let rank = needs.map { need in packed.ranking.firstIndex { $0.path == need }.map { "\($0 + 1)" } ?? "-" }.joined(separator: ",")
+        line += " \(budget / 1000)k \(hit ? "found" : "MISSED") (\(packed.files.count) files, \(packed.totalTokens) tokens; needed files ranked \(rank)), BM25 \(hitBM25 ? "found" : "missed") (\(baseline.count) files);"
+        if !hit {
+            let missing = needs.filter { !files.contains($0) }
+            line += " missing \(missing.joined(separator: ", "));"
+        }
+    }
+    print(line)
+    if arguments.contains("--verbose") {
+        let packed = ContextPacker.pack(question: question, corpus: corpus, symbols: symbols, budget: 8_000)
+        for (rank, entry) in packed.ranking.prefix(12).enumerated() {
+            print(String(format: "    %2d %7.2f %@%@", rank + 1, entry.score, entry.path, needs.contains(entry.path) ? "  <- needed" : ""))
+        }
+    }
+}
+for budget in budgets {
+    let n = Double(max(1, retrieval.count))
+    print(String(
+        format: "retrieval at %dk: %d/%d cases (%.0f%%); plain BM25 over whole files: %d/%d (%.0f%%)",
+        budget / 1000, found[budget] ?? 0, retrieval.count, 100 * Double(found[budget] ?? 0) / n,
+        foundBM25[budget] ?? 0, retrieval.count, 100 * Double(foundBM25[budget] ?? 0) / n))
+}

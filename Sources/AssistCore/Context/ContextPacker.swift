@@ -1,0 +1,498 @@
+/// One declaration of a file, as context packing sees it.
+public struct ContextDeclaration: Sendable, Hashable {
+    /// The simple name.
+    public var name: String
+    /// The lines it spans, 1-based and inclusive, its doc comment included.
+    public var lines: ClosedRange<Int>
+    /// The declaration without body, on one line.
+    public var signature: String
+    /// Whether it declares a type (class, struct, enum, actor or protocol; not an extension).
+    public var declaresType: Bool
+
+    /// Creates a declaration value.
+    ///
+    /// - Parameters:
+    ///   - name: The simple name.
+    ///   - lines: Its lines, doc comment included.
+    ///   - signature: Its one-line signature.
+    ///   - declaresType: Whether it declares a type.
+    public init(name: String, lines: ClosedRange<Int>, signature: String, declaresType: Bool) {
+        self.name = name
+        self.lines = lines
+        self.signature = signature
+        self.declaresType = declaresType
+    }
+}
+
+/// One file of the repository offered to context packing.
+public struct ContextDocument: Sendable {
+    /// The path from the repository root.
+    public var path: String
+    /// The file's text.
+    public var text: String
+    /// Its declarations, in source order.
+    public var declarations: [ContextDeclaration]
+    /// The names it uses (the index's references).
+    public var references: Set<String>
+
+    /// Creates a document.
+    ///
+    /// - Parameters:
+    ///   - path: The path from the repository root.
+    ///   - text: The text.
+    ///   - declarations: The declarations.
+    ///   - references: The names it uses.
+    public init(path: String, text: String, declarations: [ContextDeclaration], references: Set<String> = []) {
+        self.path = path
+        self.text = text
+        self.declarations = declarations
+        self.references = references
+    }
+}
+
+/// The index's answer about one identifier a question names: where it is declared and used.
+public struct SymbolLocations: Sendable, Hashable {
+    public var name: String
+    /// Paths declaring it.
+    public var definitions: Set<String>
+    /// Uses by path.
+    public var references: [String: Int]
+
+    /// Creates a symbol's locations.
+    ///
+    /// - Parameters:
+    ///   - name: The identifier.
+    ///   - definitions: The files declaring it.
+    ///   - references: How many times each file uses it.
+    public init(name: String, definitions: Set<String>, references: [String: Int]) {
+        self.name = name
+        self.definitions = definitions
+        self.references = references
+    }
+}
+
+/// How much of a file a piece holds.
+public enum PackedForm: String, Sendable, Hashable, Codable {
+    /// The lines' full text.
+    case full
+    /// One-line signatures of declarations in the range (a repository map).
+    case signature
+}
+
+/// One piece of packed context: a line range of a file in full, or signatures.
+public struct PackedPiece: Sendable, Hashable {
+    public var path: String
+    /// The lines covered, 1-based and inclusive.
+    public var lines: ClosedRange<Int>
+    public var form: PackedForm
+    /// Estimated tokens of `text` (``TokenEstimate``).
+    public var tokens: Int
+    public var text: String
+}
+
+/// The context packed for a question, within a token budget.
+public struct PackedContext: Sendable, Hashable {
+    /// The budget asked for.
+    public var budget: Int
+    /// The pieces, grouped by file in rank order, each file's pieces by line.
+    public var pieces: [PackedPiece]
+    /// Estimated tokens of all pieces, headers included; never above `budget`.
+    public var totalTokens: Int
+    /// The files ranked, best first, with their scores (the candidates, packed or not).
+    public var ranking: [(path: String, score: Double)]
+
+    /// The packed files, in rank order.
+    public var files: [String] {
+        var seen = Set<String>()
+        return pieces.map(\.path).filter { seen.insert($0).inserted }
+    }
+
+    public static func == (lhs: PackedContext, rhs: PackedContext) -> Bool {
+        lhs.budget == rhs.budget && lhs.pieces == rhs.pieces && lhs.totalTokens == rhs.totalTokens
+            && lhs.ranking.map(\.path) == rhs.ranking.map(\.path) && lhs.ranking.map(\.score) == rhs.ranking.map(\.score)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(budget)
+        hasher.combine(pieces)
+    }
+}
+
+/// Retrieval and packing for questions about a repository. Pure.
+///
+/// Ranking, per file: BM25 (k1 1.2, b ``lengthNormalization``) of the question's terms over the
+/// file's bag of terms — every word and identifier of its text split at case changes and stemmed,
+/// plus adjacent pairs (`socket+channel`, so "socket channel" meets `SocketChannel`), the file
+/// name's terms counted three more times; plus the share of the question's weight (by idf) that
+/// the file's name holds; then the index's evidence: files declaring a named identifier gain the
+/// best lexical score (split among the declaring files), files using one gain a share of it by how
+/// often. Tests count ``testWeight`` unless the question is about tests. Last, the reference graph:
+/// a type that one of the ``neighbourSources`` best files uses, declared in a single other file and
+/// named with the question's terms, brings that file closer.
+///
+/// Packing: the header `// path` of each file costs its tokens too; full text first (whole small
+/// files, else each file's two best declarations, doc comments included) for the 12 closest files,
+/// up to ``fullShare`` of the budget; then a repository map: the signatures of the best six
+/// declarations of each next file, until the budget is spent. Ties break by path and sums run in
+/// a fixed order, so the result is deterministic.
+public enum ContextPacker {
+    /// BM25's `b`: how much a long file's term counts are discounted. Low, because the files that
+    /// implement a subsystem are long and say its words often.
+    public static let lengthNormalization = 0.4
+    /// The weight of a test file's score when the question is not about tests.
+    public static let testWeight = 0.5
+
+    /// Whether a path is a test: under a `Tests`, `IntegrationTests` or `*Tests` directory, or named `*Test(s).swift`.
+    public static func isTest(_ path: String) -> Bool {
+        let parts = path.split(separator: "/")
+        if parts.dropLast().contains(where: { $0 == "Tests" || $0.hasSuffix("Tests") || $0 == "test" || $0 == "tests" }) { return true }
+        let name = parts.last.map { $0.split(separator: ".").first ?? $0 } ?? ""
+        return name.hasSuffix("Tests") || name.hasSuffix("Test")
+    }
+
+    /// How many of the best files lend their neighbours a share of the question's weight.
+    public static let neighbourSources = 10
+    /// The share of the budget given to full text before signatures.
+    public static let fullShare = 0.6
+    /// A file at most this many tokens (and at most an eighth of the budget) goes in whole.
+    public static let smallFileTokens = 1_500
+
+    /// The terms of a text: words and identifiers, split at case changes, lowercased, stemmed, counted.
+    ///
+    /// - Parameter text: The text.
+    /// - Returns: Term → occurrences.
+    public static func bag(of text: some StringProtocol) -> [String: Int] {
+        var bag: [String: Int] = [:]
+        var word = ""
+        func flush() {
+            if word.count > 1 {
+                let terms = QueryTerms.subwords(of: word).filter { !QueryTerms.stopWords.contains($0) }
+                for term in terms { bag[term, default: 0] += 1 }
+                for pair in bigrams(terms) { bag[pair, default: 0] += 1 }
+            }
+            word = ""
+        }
+        for character in text {
+            if character.isLetter || character.isNumber {
+                word.append(character)
+            } else {
+                flush()
+            }
+        }
+        flush()
+        return bag
+    }
+
+    /// A BM25 index over documents' term bags.
+    public struct BM25: Sendable {
+        public var bags: [[String: Int]]
+        var lengths: [Double]
+        var averageLength: Double
+        var documentFrequency: [String: Int]
+
+        /// Builds the index.
+        ///
+        /// - Parameter bags: One term bag per document.
+        public init(bags: [[String: Int]]) {
+            self.bags = bags
+            lengths = bags.map { Double($0.values.reduce(0, +)) }
+            averageLength = max(1, lengths.reduce(0, +) / Double(max(1, bags.count)))
+            var frequency: [String: Int] = [:]
+            for bag in bags { for term in bag.keys { frequency[term, default: 0] += 1 } }
+            documentFrequency = frequency
+        }
+
+        /// The inverse document frequency of a term (BM25's, floored at 0).
+        public func idf(_ term: String) -> Double {
+            let n = Double(bags.count)
+            let df = Double(documentFrequency[term] ?? 0)
+            return max(0, naturalLog((n - df + 0.5) / (df + 0.5) + 1))
+        }
+
+        /// The score of a bag for query terms, with this index's statistics.
+        ///
+        /// - Parameters:
+        ///   - terms: The query's terms (repeats weigh more).
+        ///   - bag: The document's bag.
+        ///   - length: The document's length in terms.
+        /// - Returns: The BM25 score.
+        public func score(_ terms: [String: Int], bag: [String: Int], length: Double) -> Double {
+            let k1 = 1.2, b = ContextPacker.lengthNormalization
+            var total = 0.0
+            // In a fixed order: floating-point sums depend on it, and the result must not.
+            for term in terms.keys.sorted() {
+                guard let count = bag[term], let weight = terms[term] else { continue }
+                let tf = Double(count)
+                total += Double(weight) * idf(term) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / averageLength))
+            }
+            return total
+        }
+
+        /// The score of document `index`.
+        public func score(_ terms: [String: Int], document index: Int) -> Double {
+            score(terms, bag: bags[index], length: lengths[index])
+        }
+    }
+
+    /// The term bags of documents, file names weighted: reuse them across questions.
+    public struct Corpus: Sendable {
+        public var documents: [ContextDocument]
+        public var bm25: BM25
+        /// Each file name's terms (without the extension), unigrams and bigrams.
+        public var nameTerms: [Set<String>]
+        /// Type name → the documents declaring it.
+        public var typeDeclarations: [String: [Int]]
+
+        /// Builds the corpus.
+        ///
+        /// - Parameter documents: The repository's files.
+        public init(_ documents: [ContextDocument]) {
+            let documents = documents.sorted { $0.path < $1.path }
+            self.documents = documents
+            let names = documents.map { document in
+                let file = document.path.split(separator: "/").last.map(String.init) ?? document.path
+                let terms = QueryTerms.subwords(of: file.split(separator: ".").first ?? Substring(file))
+                return Set(terms + ContextPacker.bigrams(terms))
+            }
+            nameTerms = names
+            var types: [String: [Int]] = [:]
+            for (index, document) in documents.enumerated() {
+                for declaration in document.declarations where declaration.declaresType { types[declaration.name, default: []].append(index) }
+            }
+            typeDeclarations = types
+            bm25 = BM25(bags: zip(documents, names).map { document, name in
+                var bag = ContextPacker.bag(of: document.text)
+                for term in name { bag[term, default: 0] += 3 }
+                return bag
+            })
+        }
+    }
+
+    /// Adjacent pairs of terms, joined by `+` (`socket+channel`): a compound name said in words
+    /// ("socket channel") matches the identifier (`SocketChannel`).
+    static func bigrams(_ terms: [String]) -> [String] {
+        terms.count < 2 ? [] : (1..<terms.count).map { terms[$0 - 1] + "+" + terms[$0] }
+    }
+
+    static func queryBag(_ question: String) -> [String: Int] {
+        var terms: [String: Int] = [:]
+        for term in QueryTerms.searchTerms(in: question) where !QueryTerms.stopWords.contains(term) { terms[term, default: 0] += 1 }
+        // Pairs of adjacent content words of the question, and inside each identifier it names.
+        var run: [String] = []
+        for word in QueryTerms.words(in: question) {
+            if QueryTerms.stopWords.contains(word) || word.count < 2 {
+                run.removeAll()
+                continue
+            }
+            let parts = QueryTerms.subwords(of: word)
+            if let last = run.last, let first = parts.first { terms[last + "+" + first, default: 0] += 1 }
+            run += parts
+        }
+        for identifier in QueryTerms.identifiers(in: question) {
+            for pair in bigrams(QueryTerms.subwords(of: identifier)) { terms[pair, default: 0] += 1 }
+        }
+        return terms
+    }
+
+    /// Files ranked for a question.
+    ///
+    /// - Parameters:
+    ///   - question: The question.
+    ///   - corpus: The repository's files.
+    ///   - symbols: What the index knows of the identifiers the question names.
+    /// - Returns: Indices into `corpus.documents` with scores, best first; only positive scores.
+    public static func rank(question: String, corpus: Corpus, symbols: [SymbolLocations]) -> [(index: Int, score: Double)] {
+        let terms = queryBag(question)
+        var scores = corpus.documents.indices.map { corpus.bm25.score(terms, document: $0) }
+        let best = scores.max() ?? 0
+        let unit = max(best, 1)
+        // Tests exercise the code a question is about but rarely explain it: they count half,
+        // unless the question is about tests.
+        let aboutTests = terms.keys.contains { $0 == "test" || $0 == "tests" }
+        if !aboutTests {
+            for i in scores.indices where isTest(corpus.documents[i].path) { scores[i] *= testWeight }
+        }
+        // A file named for what the question asks about: the share of the question's weight its name holds.
+        let sortedTerms = terms.sorted { $0.key < $1.key }
+        let totalWeight = sortedTerms.reduce(0.0) { $0 + Double($1.value) * corpus.bm25.idf($1.key) }
+        if totalWeight > 0 {
+            for i in scores.indices {
+                let named = sortedTerms.reduce(0.0) { $0 + (corpus.nameTerms[i].contains($1.key) ? Double($1.value) * corpus.bm25.idf($1.key) : 0) }
+                scores[i] += unit * named / totalWeight
+            }
+        }
+        let position = Dictionary(uniqueKeysWithValues: corpus.documents.enumerated().map { ($1.path, $0) })
+        for symbol in symbols {
+            // A name declared in many files (`init`, `write`) says little about any one of them.
+            let spread = Double(max(1, symbol.definitions.count))
+            for path in symbol.definitions { if let i = position[path] { scores[i] += unit / spread } }
+            let totalUses = Double(symbol.references.values.reduce(0, +))
+            guard totalUses > 0 else { continue }
+            for (path, uses) in symbol.references {
+                guard let i = position[path] else { continue }
+                scores[i] += unit * 0.5 * naturalLog(1 + Double(uses)) / naturalLog(2 + totalUses) / Double(max(1, symbol.references.count)).squareRoot()
+            }
+        }
+        // Neighbours in the reference graph: a type that the best files use, declared in one other
+        // file, and named with the question's terms, brings its file closer.
+        if totalWeight > 0 {
+            let first = scores.enumerated().filter { $0.element > 0 }
+                .sorted { $0.element != $1.element ? $0.element > $1.element : corpus.documents[$0.offset].path < corpus.documents[$1.offset].path }
+                .prefix(neighbourSources)
+            var boost = [Double](repeating: 0, count: scores.count)
+            for (rank, source) in first.enumerated() {
+                for name in corpus.documents[source.offset].references.sorted() {
+                    guard let declaring = corpus.typeDeclarations[name], declaring.count == 1, declaring[0] != source.offset else { continue }
+                    let parts = QueryTerms.subwords(of: name)
+                    let hit = (parts + bigrams(parts)).reduce(0.0) { $0 + (terms[$1] != nil ? corpus.bm25.idf($1) : 0) }
+                    guard hit > 0 else { continue }
+                    boost[declaring[0]] += unit * 0.5 * hit / totalWeight / Double(rank + 1).squareRoot()
+                }
+            }
+            for i in scores.indices { scores[i] += min(boost[i], unit * 0.8) }
+        }
+        return scores.enumerated().filter { $0.element > 0 }
+            .sorted { $0.element != $1.element ? $0.element > $1.element : corpus.documents[$0.offset].path < corpus.documents[$1.offset].path }
+            .map { (index: $0.offset, score: $0.element) }
+    }
+
+    /// Retrieves and packs context for a question within a budget.
+    ///
+    /// - Parameters:
+    ///   - question: The question.
+    ///   - corpus: The repository's files.
+    ///   - symbols: What the index knows of the identifiers the question names.
+    ///   - budget: The most tokens to pack (``TokenEstimate``), headers included.
+    /// - Returns: The packed context.
+    public static func pack(question: String, corpus: Corpus, symbols: [SymbolLocations], budget: Int) -> PackedContext {
+        let ranking = rank(question: question, corpus: corpus, symbols: symbols)
+        let terms = queryBag(question)
+        let named = Set(symbols.map(\.name))
+        var used = 0
+        var pieces: [PackedPiece] = []
+        var hasHeader = Set<String>()
+        func cost(_ path: String, _ tokens: Int) -> Int { tokens + (hasHeader.contains(path) ? 0 : TokenEstimate.of("// \(path)\n")) }
+        func take(_ piece: PackedPiece) {
+            used += cost(piece.path, piece.tokens)
+            hasHeader.insert(piece.path)
+            pieces.append(piece)
+        }
+        let fullBudget = Int(Double(budget) * fullShare)
+        var fullFiles = Set<String>()
+        var covered: [String: [ClosedRange<Int>]] = [:]
+        // Declarations ranked inside each candidate file, computed once.
+        var rankedDeclarations: [Int: [(declaration: ContextDeclaration, score: Double, text: String)]] = [:]
+        func declarations(of index: Int) -> [(declaration: ContextDeclaration, score: Double, text: String)] {
+            if let known = rankedDeclarations[index] { return known }
+            let document = corpus.documents[index]
+            let lines = document.text.split(separator: "\n", omittingEmptySubsequences: false)
+            let scored = document.declarations.compactMap { declaration -> (declaration: ContextDeclaration, score: Double, text: String)? in
+                guard declaration.lines.lowerBound >= 1, declaration.lines.upperBound <= lines.count else { return nil }
+                let text = lines[(declaration.lines.lowerBound - 1)..<declaration.lines.upperBound].joined(separator: "\n") + "\n"
+                let bag = bag(of: text)
+                var score = corpus.bm25.score(terms, bag: bag, length: Double(bag.values.reduce(0, +)))
+                if named.contains(declaration.name) { score += 10 }
+                return (declaration, score, text)
+            }
+            let sorted = scored.sorted { $0.score != $1.score ? $0.score > $1.score : $0.declaration.lines.lowerBound < $1.declaration.lines.lowerBound }
+            rankedDeclarations[index] = sorted
+            return sorted
+        }
+        // 1. Full text for the closest code.
+        for (index, _) in ranking.prefix(12) {
+            let document = corpus.documents[index]
+            let fileTokens = TokenEstimate.of(document.text)
+            if fileTokens <= min(smallFileTokens, budget / 8) {
+                guard used + cost(document.path, fileTokens) <= fullBudget else { continue }
+                let lineCount = max(1, document.text.split(separator: "\n", omittingEmptySubsequences: false).count - (document.text.hasSuffix("\n") ? 1 : 0))
+                take(PackedPiece(path: document.path, lines: 1...lineCount, form: .full, tokens: fileTokens, text: document.text))
+                fullFiles.insert(document.path)
+                continue
+            }
+            var taken = 0
+            for candidate in declarations(of: index) where candidate.score > 0 && taken < 2 {
+                let tokens = TokenEstimate.of(candidate.text)
+                guard tokens <= budget / 6 else { continue }
+                if covered[document.path, default: []].contains(where: { $0.overlaps(candidate.declaration.lines) }) { continue }
+                guard used + cost(document.path, tokens) <= fullBudget else { break }
+                take(PackedPiece(path: document.path, lines: candidate.declaration.lines, form: .full, tokens: tokens, text: candidate.text))
+                covered[document.path, default: []].append(candidate.declaration.lines)
+                taken += 1
+            }
+        }
+        // 2. Signatures for the rest: a map of the next files' best declarations.
+        for (index, _) in ranking where !fullFiles.contains(corpus.documents[index].path) {
+            guard used < budget else { break }
+            let document = corpus.documents[index]
+            let ranges = covered[document.path, default: []]
+            let best = declarations(of: index)
+                .filter { candidate in !ranges.contains(where: { $0.contains(candidate.declaration.lines.lowerBound) }) }
+                .prefix(6)
+                .sorted { $0.declaration.lines.lowerBound < $1.declaration.lines.lowerBound }
+            var lines: [String] = []
+            var first = Int.max, last = 0
+            for candidate in best {
+                let line = "\(candidate.declaration.lines.lowerBound): \(candidate.declaration.signature)"
+                let tokens = TokenEstimate.of((lines + [line]).joined(separator: "\n") + "\n")
+                if used + cost(document.path, tokens) > budget { break }
+                lines.append(line)
+                first = min(first, candidate.declaration.lines.lowerBound)
+                last = max(last, candidate.declaration.lines.upperBound)
+            }
+            guard !lines.isEmpty else { continue }
+            let text = lines.joined(separator: "\n") + "\n"
+            take(PackedPiece(path: document.path, lines: first...last, form: .signature, tokens: TokenEstimate.of(text), text: text))
+        }
+        // Group by file in rank order, each file's pieces by line.
+        let order = Dictionary(uniqueKeysWithValues: ranking.enumerated().map { (corpus.documents[$1.index].path, $0) })
+        pieces.sort { lhs, rhs in
+            let l = order[lhs.path] ?? Int.max, r = order[rhs.path] ?? Int.max
+            if l != r { return l < r }
+            return lhs.lines.lowerBound < rhs.lines.lowerBound
+        }
+        return PackedContext(
+            budget: budget, pieces: pieces, totalTokens: used,
+            ranking: ranking.map { (path: corpus.documents[$0.index].path, score: $0.score) })
+    }
+
+    /// The baseline: whole files ranked by BM25 of the question alone, packed whole while they fit.
+    ///
+    /// - Parameters:
+    ///   - question: The question.
+    ///   - corpus: The repository's files.
+    ///   - budget: The most tokens to pack.
+    /// - Returns: The packed files in rank order.
+    public static func packWholeFilesByBM25(question: String, corpus: Corpus, budget: Int) -> [String] {
+        let terms = queryBag(question)
+        let ranked = corpus.documents.indices.map { ($0, corpus.bm25.score(terms, document: $0)) }
+            .filter { $0.1 > 0 }
+            .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : corpus.documents[$0.0].path < corpus.documents[$1.0].path }
+        var used = 0
+        var files: [String] = []
+        for (index, _) in ranked {
+            let document = corpus.documents[index]
+            let tokens = TokenEstimate.of(document.text) + TokenEstimate.of("// \(document.path)\n")
+            guard used + tokens <= budget else { continue }
+            used += tokens
+            files.append(document.path)
+        }
+        return files
+    }
+}
+
+/// The natural logarithm, without Foundation: `exponent · ln 2 + ln(significand)`, the latter by the
+/// series of `2 · atanh((s − 1) / (s + 1))` (the significand is in [1, 2), so it converges fast).
+func naturalLog(_ x: Double) -> Double {
+    guard x > 0, x.isFinite else { return x == 0 ? -.infinity : .nan }
+    let z = (x.significand - 1) / (x.significand + 1)
+    let z2 = z * z
+    var term = z, sum = 0.0, k = 1.0
+    while true {
+        let next = sum + term / k
+        if next == sum { break }
+        sum = next
+        term *= z2
+        k += 2
+    }
+    return Double(x.exponent) * 0.6931471805599453 + 2 * sum
+}

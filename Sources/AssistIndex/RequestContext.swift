@@ -1,0 +1,159 @@
+import AssistCore
+import AssistGit
+import AssistSwift
+import Foundation
+
+/// Gathers what classification and context packing need from a repository's index: where named
+/// identifiers are declared and used, what a selection holds, and the Swift files with their text
+/// and declarations. The decisions themselves are AssistCore's (``Classifier``, ``ContextPacker``).
+public struct RequestContextGatherer: Sendable {
+    public let index: SwiftWorkspaceIndex
+    /// Reads a file's text by its path from the repository root; by default the working tree's file.
+    public let readText: @Sendable (String) -> String?
+
+    /// Creates a gatherer over an index that was refreshed.
+    ///
+    /// - Parameters:
+    ///   - index: The index.
+    ///   - readText: Reads a file's text by repository path; `nil` reads the working tree.
+    public init(index: SwiftWorkspaceIndex, readText: (@Sendable (String) -> String?)? = nil) {
+        self.index = index
+        let root = index.index.root
+        self.readText = readText ?? { path in
+            FileManager.default.contents(atPath: root + "/" + path).flatMap { String(data: $0, encoding: .utf8) }
+        }
+    }
+
+    private var swiftPaths: [String] {
+        index.index.files.filter { $0.language == .swift && $0.skipReason == nil && $0.blob != nil }.map(\.path)
+    }
+
+    /// The analyses of every Swift file, by path.
+    ///
+    /// - Returns: Path → analysis.
+    public func analyses() -> [String: SwiftFileAnalysis] {
+        var result: [String: SwiftFileAnalysis] = [:]
+        for path in swiftPaths { if let analysis = index.index.result(for: path) { result[path] = analysis } }
+        return result
+    }
+
+    /// Where each name is declared and used.
+    ///
+    /// - Parameters:
+    ///   - names: Identifiers.
+    ///   - analyses: The analyses from ``analyses()``.
+    /// - Returns: One value per name the index knows (declared or used), in the order given.
+    /// - Throws: `GitError` when the index cannot be read.
+    public func locations(of names: [String], analyses: [String: SwiftFileAnalysis]) throws(GitError) -> [SymbolLocations] {
+        var definitions: [String: Set<String>] = [:]
+        let wanted = Set(names)
+        for (path, analysis) in analyses {
+            for declaration in analysis.declarations where wanted.contains(declaration.name) && declaration.kind != .extension {
+                definitions[declaration.name, default: []].insert(path)
+            }
+        }
+        var result: [SymbolLocations] = []
+        for name in names {
+            var references: [String: Int] = [:]
+            for use in try index.references(to: name) { references[use.path, default: 0] += 1 }
+            let declared = definitions[name] ?? []
+            guard !declared.isEmpty || !references.isEmpty else { continue }
+            result.append(SymbolLocations(name: name, definitions: declared, references: references))
+        }
+        return result
+    }
+
+    /// The classifier's input for a request: the named identifiers the index knows, what the
+    /// selection holds, and the tokens of the needed context (the selection's, else the named
+    /// declarations' text).
+    ///
+    /// - Parameters:
+    ///   - instruction: The instruction.
+    ///   - file: The file from the repository root, if any.
+    ///   - selection: The selected lines (1-based, inclusive), if any.
+    ///   - text: The file's text if the caller has it (an editor buffer); else it is read.
+    ///   - known: The analyses from ``analyses()`` when the caller has them.
+    /// - Returns: The request to classify.
+    /// - Throws: `GitError` when the index cannot be read.
+    public func classificationRequest(
+        instruction: String, file: String?, selection: ClosedRange<Int>?, text: String? = nil,
+        analyses known: [String: SwiftFileAnalysis]? = nil
+    ) throws(GitError) -> ClassificationRequest {
+        let analyses = known ?? analyses()
+        let names = QueryTerms.identifiers(in: instruction)
+        let locations = try locations(of: names, analyses: analyses)
+        let symbols = locations.map {
+            NamedSymbolFacts(name: $0.name, definitionFiles: $0.definitions.sorted(), referenceFiles: $0.references.keys.sorted())
+        }
+        var selectionFacts: SelectionFacts?
+        var contextTokens: Int?
+        if let file, let selection {
+            let source = text ?? readText(file)
+            let analysis = source.map { SwiftAnalyzer.analyze(source: $0) } ?? analyses[file]
+            if let source {
+                let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+                let lower = max(1, selection.lowerBound), upper = min(lines.count, selection.upperBound)
+                let selected = lower <= upper ? lines[(lower - 1)..<upper].joined(separator: "\n") : ""
+                let declarations = analysis.map { Self.declarations(in: selection, of: $0) } ?? []
+                selectionFacts = SelectionFacts(
+                    lines: selection.count, tokens: TokenEstimate.of(selected), declarations: declarations.count,
+                    undocumentedDeclarations: declarations.filter { $0.docComment == nil }.count)
+                contextTokens = selectionFacts?.tokens
+            }
+        } else {
+            var bytes = 0
+            for location in locations {
+                for path in location.definitions {
+                    for declaration in analyses[path]?.declarations ?? [] where declaration.name == location.name {
+                        bytes += declaration.range.end.utf8Offset - declaration.range.start.utf8Offset
+                    }
+                }
+            }
+            if bytes > 0 { contextTokens = TokenEstimate.bytes(bytes) }
+        }
+        return ClassificationRequest(
+            instruction: instruction, file: file, selection: selection, selectionFacts: selectionFacts,
+            symbols: symbols, contextTokens: contextTokens)
+    }
+
+    /// The declarations that start in a line range, or else the innermost one holding its first line.
+    static func declarations(in lines: ClosedRange<Int>, of analysis: SwiftFileAnalysis) -> [SwiftDeclaration] {
+        let inside = analysis.declarations.filter { lines.contains($0.range.start.line) }
+        if !inside.isEmpty { return inside }
+        let holding = analysis.declarations.filter { $0.range.start.line <= lines.lowerBound && $0.range.end.line >= lines.lowerBound }
+        return holding.max { ($0.range.start.line, -$0.range.end.line) < ($1.range.start.line, -$1.range.end.line) }.map { [$0] } ?? []
+    }
+
+    /// The Swift files of the repository as context packing needs them.
+    ///
+    /// - Parameter analyses: The analyses from ``analyses()``.
+    /// - Returns: The corpus (files that could be read).
+    public func corpus(analyses: [String: SwiftFileAnalysis]) -> ContextPacker.Corpus {
+        var documents: [ContextDocument] = []
+        for (path, analysis) in analyses {
+            guard let text = readText(path) else { continue }
+            let declarations = analysis.declarations.map { declaration in
+                ContextDeclaration(
+                    name: declaration.name,
+                    lines: (declaration.docComment?.range.start.line ?? declaration.range.start.line)...declaration.range.end.line,
+                    signature: declaration.signature,
+                    declaresType: [.class, .struct, .enum, .actor, .protocol].contains(declaration.kind))
+            }
+            documents.append(ContextDocument(path: path, text: text, declarations: declarations, references: Set(analysis.references.keys)))
+        }
+        return ContextPacker.Corpus(documents)
+    }
+
+    /// Retrieves and packs context for a question.
+    ///
+    /// - Parameters:
+    ///   - question: The question.
+    ///   - budget: The token budget.
+    /// - Returns: The packed context.
+    /// - Throws: `GitError` when the index cannot be read.
+    public func pack(question: String, budget: Int) throws(GitError) -> PackedContext {
+        let analyses = analyses()
+        let symbols = try locations(of: QueryTerms.identifiers(in: question), analyses: analyses)
+        return ContextPacker.pack(question: question, corpus: corpus(analyses: analyses), symbols: symbols, budget: budget)
+    }
+}

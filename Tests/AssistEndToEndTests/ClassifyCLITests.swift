@@ -1,0 +1,75 @@
+import AssistTestSupport
+import Foundation
+import Testing
+
+@Suite("assist classify and assist ask --context-only")
+struct ClassifyCLITests {
+    static let files = [
+        "Sources/Queue/JobQueue.swift": """
+            /// Jobs waiting to run.
+            public struct JobQueue {
+                var jobs: [Job] = []
+                public mutating func push(_ job: Job) { jobs.append(job) }
+                public mutating func pop() -> Job? { jobs.isEmpty ? nil : jobs.removeFirst() }
+            }
+            """,
+        "Sources/Queue/Job.swift": "public struct Job {\n    public var name: String\n}\n",
+        "Sources/Queue/Worker.swift": """
+            public final class Worker {
+                var queue = JobQueue()
+                public func runNext() {
+                    guard let job = queue.pop() else { return }
+                    print(job.name)
+                }
+            }
+            """,
+        "Sources/Colours/Palette.swift": "public enum Palette {\n    case red, green\n}\n",
+    ]
+
+    @Test func classifyJSON() async throws {
+        let fixture = try FixtureRepository.make(files: Self.files)
+        defer { fixture.remove() }
+        let selected = try runAssist(
+            ["classify", "Simplify this function", "--file", "Sources/Queue/Worker.swift", "--selection", "3:6", "--json"], in: fixture.path)
+        #expect(selected.status == 0, "\(selected.stderr)")
+        let result = try JSONSerialization.jsonObject(with: Data(selected.stdout.utf8)) as? [String: Any]
+        #expect(result?["kind"] as? String == "refactor")
+        let features = result?["features"] as? [[String: Any]] ?? []
+        #expect(features.first?["name"] as? String == "rule")
+        #expect(features.contains { $0["name"] as? String == "selection.lines" && $0["value"] as? String == "4" })
+
+        let question = try runAssist(["classify", "How do JobQueue and Worker share jobs?", "--json"], in: fixture.path)
+        #expect(question.status == 0, "\(question.stderr)")
+        #expect(question.stdout.contains("\"kind\" : \"multi-file\""))
+
+        let text = try runAssist(["classify", "document this"], in: fixture.path)
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("kind: docstring"))
+
+        let bad = try runAssist(["classify", "x", "--selection", "5:2", "--file", "Sources/Queue/Job.swift"], in: fixture.path)
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("START:END"))
+    }
+
+    @Test func askContextOnlyJSON() async throws {
+        let fixture = try FixtureRepository.make(files: Self.files)
+        defer { fixture.remove() }
+        let run = try runAssist(["ask", "How does a Worker take the next job from the JobQueue?", "--context-only", "--budget", "2000", "--json"], in: fixture.path)
+        #expect(run.status == 0, "\(run.stderr)")
+        let result = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        #expect(result?["budget"] as? Int == 2000)
+        let total = result?["totalTokens"] as? Int ?? -1
+        #expect(total > 0 && total <= 2000)
+        let files = (result?["files"] as? [[String: Any]] ?? []).compactMap { $0["path"] as? String }
+        #expect(files.contains("Sources/Queue/Worker.swift"))
+        #expect(files.contains("Sources/Queue/JobQueue.swift"))
+        #expect(!files.contains("Sources/Colours/Palette.swift"))
+        let pieces = (result?["files"] as? [[String: Any]] ?? []).flatMap { $0["pieces"] as? [[String: Any]] ?? [] }
+        #expect(pieces.allSatisfy { ["full", "signature"].contains($0["form"] as? String ?? "") })
+        #expect(pieces.allSatisfy { ($0["startLine"] as? Int ?? 0) >= 1 && ($0["endLine"] as? Int ?? 0) >= ($0["startLine"] as? Int ?? 0) })
+
+        let withoutFlag = try runAssist(["ask", "How does it work?"], in: fixture.path)
+        #expect(withoutFlag.status != 0)
+        #expect(withoutFlag.stderr.contains("--context-only"))
+    }
+}
