@@ -187,8 +187,10 @@ struct HookRunCommand: AsyncParsableCommand {
     ) async throws {
         let local: LocalDocstringModel
         do {
+            let home = FileManager.default.homeDirectoryForCurrentUser.path
+            let (configuration, _) = ConfigurationFiles.load(repositoryRoot: place.root, environment: environment, homeDirectory: home)
             local = try await LocalDocstringModel.prepare(
-                modelID: model, environment: environment, homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path)
+                modelID: model, configuration: configuration, environment: environment, homeDirectory: home)
         } catch {
             HookPlace.fail(error.description)
         }
@@ -200,7 +202,7 @@ struct HookRunCommand: AsyncParsableCommand {
             do {
                 outcome = try await engine.document(path: file.path, source: file.source, selection: .undocumentedPublicAPI)
             } catch {
-                await local.server.stop()
+                await local.stop()
                 HookPlace.fail(error is CancellationError ? "cancelled" : "\(error)")
             }
             for failure in outcome.failures { notWritten.append("\(file.path): \(failure)") }
@@ -217,7 +219,7 @@ struct HookRunCommand: AsyncParsableCommand {
                 wrote.append("\(file.path): documented \(outcome.documented.map(\.name).joined(separator: ", "))")
             }
         }
-        await local.server.stop()
+        await local.stop()
         for line in wrote { printError("assist hook: wrote \(line)") }
         for line in notWritten { printError("assist hook: \(line)") }
         if !wrote.isEmpty {

@@ -145,7 +145,7 @@ public struct DocstringEngine: Sendable {
         for attempt in 1...2 {
             let prompt = DocstringPrompt.build(target: candidate.target, context: context, retryMessage: retryMessage)
             let reply = try await model.complete(
-                system: prompt.system, user: prompt.user, grammar: DocstringPrompt.grammar, stop: DocstringPrompt.stop)
+                system: prompt.system, user: prompt.user, grammar: DocstringPrompt.grammar(for: candidate.target), stop: DocstringPrompt.stop)
             promptTokens += reply.promptTokens
             completionTokens += reply.completionTokens
             let rendered = DocstringRenderer.render(DocstringTidy.tidy(DocstringParser.parse(reply.text)), for: candidate.target)

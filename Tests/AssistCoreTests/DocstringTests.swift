@@ -441,6 +441,31 @@ private let validationCases: [ValidationCase] = [
         #expect(!DocstringPrompt.stop.isEmpty)
     }
 
+    /// The grammar for a declaration spells out exactly its fields, in order, and nothing else.
+    @Test func grammarForADeclarationAdmitsOnlyItsFields() {
+        let clamp = DocTarget(
+            name: "clamp(_:to:)", kind: .function,
+            parameters: [DocParameter(externalLabel: "_", internalName: "value"), DocParameter(externalLabel: "to", internalName: "range")],
+            returnsValue: true)
+        let many = DocstringPrompt.grammar(for: clamp)
+        #expect(many.hasPrefix("root ::= summary discussion? gap \"/// - Parameters:\\n\" \"///   - value: \" text \"///   - range: \" text \"/// - Returns: \" text\n"))
+        #expect(!many.contains("Throws"))
+        let one = DocstringPrompt.grammar(for: DocTarget(
+            name: "load(_:)", kind: .function, parameters: [DocParameter(externalLabel: "_", internalName: "path")], isThrowing: true))
+        #expect(one.hasPrefix("root ::= summary discussion? gap \"/// - Parameter path: \" text \"/// - Throws: \" text\n"))
+        #expect(!one.contains("Returns") && !one.contains("Parameters"))
+        let bare = DocstringPrompt.grammar(for: DocTarget(name: "Stack", kind: .type))
+        #expect(bare.hasPrefix("root ::= summary discussion?\n"))
+        #expect(!bare.contains("gap"))
+        // Every rule it names is defined.
+        for grammar in [many, one, bare] {
+            let defined = Set(grammar.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) })
+            for name in ["summary", "discussion", "text"] where grammar.contains(" \(name)") {
+                #expect(defined.contains(name), "\(name) in \(grammar)")
+            }
+        }
+    }
+
     /// The worked example in the prompt is itself a valid comment for its declaration.
     @Test func workedExampleIsValid() {
         let user = DocstringPrompt.build(target: reset, context: []).user

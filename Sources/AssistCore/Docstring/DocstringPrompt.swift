@@ -5,7 +5,7 @@
 /// write `- Returns:` and `- Throws:`), so the model does not have to read them from the signature.
 public enum DocstringPrompt {
     /// The prompt's version; results cached under another version are not reused.
-    public static let version = "docstring-prompt-1"
+    public static let version = "docstring-prompt-2"
 
     /// How many lines of the declaration go into the prompt; the rest of the body is cut.
     public static let maximumDeclarationLines = 30
@@ -38,12 +38,50 @@ public enum DocstringPrompt {
         """
 
     /// A llama.cpp GBNF grammar that admits only `///` lines: a summary line first, then at most 40
-    /// more `///` lines, each ending with a line break, so a looping model stops.
+    /// more `///` lines, each ending with a line break, so a looping model stops. Used when the
+    /// declaration is not known; ``grammar(for:)`` is the tighter one.
     public static let grammar = #"""
         root ::= summary line{0,40}
         summary ::= "/// " [^ \n] [^\n]* "\n"
         line ::= "///" ( " " [^\n]* )? "\n"
         """#
+
+    /// A GBNF grammar that admits exactly the comment this declaration needs: a summary line, at
+    /// most two lines of discussion, then one line per parameter under the names the signature
+    /// has, `- Returns:` only when it returns a value, `- Throws:` only when it throws, and nothing
+    /// after. A small model cannot invent a parameter or leave one out, and it stops as soon as the
+    /// last field's line ends instead of running to the token limit.
+    /// - Parameter target: The declaration to document.
+    /// - Returns: The grammar.
+    public static func grammar(for target: DocTarget) -> String {
+        func literal(_ text: String) -> String {
+            var escaped = "\""
+            for character in text {
+                switch character {
+                case "\\": escaped += "\\\\"
+                case "\"": escaped += "\\\""
+                case "\n": escaped += "\\n"
+                default: escaped.append(character)
+                }
+            }
+            return escaped + "\""
+        }
+        var fields: [String] = []
+        let names = target.documentedParameterNames
+        if names.count == 1 {
+            fields.append(literal("/// - Parameter \(names[0]): ") + " text")
+        } else if names.count > 1 {
+            fields.append(literal("/// - Parameters:\n") + " " + names.map { literal("///   - \($0): ") + " text" }.joined(separator: " "))
+        }
+        if target.returnsValue { fields.append(literal("/// - Returns: ") + " text") }
+        if target.isThrowing { fields.append(literal("/// - Throws: ") + " text") }
+        var rules = ["root ::= summary discussion?" + (fields.isEmpty ? "" : " gap " + fields.joined(separator: " "))]
+        rules.append(#"summary ::= "/// " [^ \n-] [^\n]* "\n""#)
+        rules.append(#"discussion ::= "///\n" ( "/// " [^ \n-] [^\n]* "\n" ){1,2}"#)
+        if !fields.isEmpty { rules.append(#"gap ::= "///\n"?"#) }
+        rules.append(#"text ::= [^ \n] [^\n]* "\n""#)
+        return rules.joined(separator: "\n") + "\n"
+    }
 
     /// Stop sequences for the completion: chat end markers and a run of blank lines. With the
     /// grammar the answer cannot leave `///` lines anyway; without it the parser drops the rest.
