@@ -95,6 +95,13 @@ let package = Package(
             path: "Benchmarks/assist-bench"
         ),
 
+        // Local model client benchmark (run with scripts/bench-backend): assist's client against curl.
+        .executableTarget(
+            name: "assist-backend-bench",
+            dependencies: ["AssistBackends", "AssistCore", "AssistLocalModel"],
+            path: "Benchmarks/assist-backend-bench"
+        ),
+
         // Index benchmark (run with scripts/bench-index): generated repository, swift-syntax, bare clone.
         .executableTarget(
             name: "assist-index-bench",

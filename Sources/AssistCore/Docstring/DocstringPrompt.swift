@@ -5,7 +5,7 @@
 /// write `- Returns:` and `- Throws:`), so the model does not have to read them from the signature.
 public enum DocstringPrompt {
     /// The prompt's version; results cached under another version are not reused.
-    public static let version = "docstring-prompt-2"
+    public static let version = "docstring-prompt-3"
 
     /// How many lines of the declaration go into the prompt; the rest of the body is cut.
     public static let maximumDeclarationLines = 30
@@ -38,19 +38,24 @@ public enum DocstringPrompt {
         """
 
     /// A llama.cpp GBNF grammar that admits only `///` lines: a summary line first, then at most 40
-    /// more `///` lines, each ending with a line break, so a looping model stops. Used when the
-    /// declaration is not known; ``grammar(for:)`` is the tighter one.
+    /// more `///` lines, so a looping model stops; the last line break is optional, so the model can
+    /// end its answer where it likes. Used when the declaration is not known; ``grammar(for:)`` is
+    /// the tighter one.
     public static let grammar = #"""
-        root ::= summary line{0,40}
-        summary ::= "/// " [^ \n] [^\n]* "\n"
-        line ::= "///" ( " " [^\n]* )? "\n"
+        root ::= summary ( "\n" line ){0,40} "\n"?
+        summary ::= "/// " [^ \n] [^\n]*
+        line ::= "///" ( " " [^\n]* )?
         """#
 
-    /// A GBNF grammar that admits exactly the comment this declaration needs: a summary line, at
-    /// most two lines of discussion, then one line per parameter under the names the signature
-    /// has, `- Returns:` only when it returns a value, `- Throws:` only when it throws, and nothing
-    /// after. A small model cannot invent a parameter or leave one out, and it stops as soon as the
-    /// last field's line ends instead of running to the token limit.
+    /// The most characters ``grammar(for:)`` lets one line of the comment have.
+    public static let maximumSentenceCharacters = 120
+
+    /// A GBNF grammar that admits exactly the comment this declaration needs: a one-sentence
+    /// summary line, at most two one-sentence lines of discussion, then one line per parameter
+    /// under the names the signature has, `- Returns:` only when it returns a value, `- Throws:`
+    /// only when it throws, and nothing after. A small model cannot invent a parameter or leave one out. Line breaks come *before*
+    /// each later line and the last one is optional, so the model can end its answer right after
+    /// the last field's text (a grammar that demands a final line break keeps it writing instead).
     /// - Parameter target: The declaration to document.
     /// - Returns: The grammar.
     public static func grammar(for target: DocTarget) -> String {
@@ -69,17 +74,21 @@ public enum DocstringPrompt {
         var fields: [String] = []
         let names = target.documentedParameterNames
         if names.count == 1 {
-            fields.append(literal("/// - Parameter \(names[0]): ") + " text")
+            fields.append(literal("\n/// - Parameter \(names[0]): ") + " text")
         } else if names.count > 1 {
-            fields.append(literal("/// - Parameters:\n") + " " + names.map { literal("///   - \($0): ") + " text" }.joined(separator: " "))
+            fields.append(literal("\n/// - Parameters:") + " " + names.map { literal("\n///   - \($0): ") + " text" }.joined(separator: " "))
         }
-        if target.returnsValue { fields.append(literal("/// - Returns: ") + " text") }
-        if target.isThrowing { fields.append(literal("/// - Throws: ") + " text") }
-        var rules = ["root ::= summary discussion?" + (fields.isEmpty ? "" : " gap " + fields.joined(separator: " "))]
-        rules.append(#"summary ::= "/// " [^ \n-] [^\n]* "\n""#)
-        rules.append(#"discussion ::= "///\n" ( "/// " [^ \n-] [^\n]* "\n" ){1,2}"#)
-        if !fields.isEmpty { rules.append(#"gap ::= "///\n"?"#) }
-        rules.append(#"text ::= [^ \n] [^\n]* "\n""#)
+        if target.returnsValue { fields.append(literal("\n/// - Returns: ") + " text") }
+        if target.isThrowing { fields.append(literal("\n/// - Throws: ") + " text") }
+        var rules = ["root ::= summary discussion?" + (fields.isEmpty ? "" : " gap " + fields.joined(separator: " ")) + " \"\\n\"?"]
+        rules.append(#"summary ::= "/// " sentence"#)
+        rules.append(#"discussion ::= "\n///" ( "\n/// " sentence ){1,2}"#)
+        if !fields.isEmpty { rules.append(#"gap ::= "\n///"?"#) }
+        rules.append(#"text ::= sentence"#)
+        // One sentence of at most about 120 characters: a period ends it unless a lower-case letter,
+        // `_` or `(` follows (`items.count`, `e.g.`), and so does the length, so the line
+        // must break there (or the answer end) instead of running on.
+        rules.append(#"sentence ::= [^ \n/-] ( [^\n.] | "." [a-z_(] ){0,\#(maximumSentenceCharacters)} ".""#)
         return rules.joined(separator: "\n") + "\n"
     }
 

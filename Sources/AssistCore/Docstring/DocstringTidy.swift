@@ -1,5 +1,5 @@
 /// Trims what small models do to a comment they otherwise got right: a sentence repeated until the
-/// token budget runs out, and sections that ramble. Pure.
+/// token budget runs out, sections that ramble, and the prompt's instructions copied back. Pure.
 public enum DocstringTidy {
     /// The most sentences kept in a parameter, `Returns` or `Throws` text.
     public static let maximumFieldSentences = 2
@@ -34,11 +34,17 @@ public enum DocstringTidy {
         var kept: [String] = []
         for sentence in split(text) {
             let key = sentence.lowercased().filter { $0.isLetter || $0.isNumber }
-            guard !key.isEmpty, seen.insert(key).inserted else { continue }
+            guard !key.isEmpty, !echoesThePrompt(sentence), seen.insert(key).inserted else { continue }
             kept.append(sentence)
             if kept.count == limit { break }
         }
         return kept.joined(separator: " ")
+    }
+
+    /// Whether a sentence repeats one of the prompt's instructions ("Do not write - Throws:.")
+    /// instead of describing the code.
+    static func echoesThePrompt(_ sentence: String) -> Bool {
+        sentence.hasPrefix("Do not write -") || sentence.hasPrefix("Write -") || sentence.hasPrefix("Document the parameter")
     }
 
     /// Sentences: text up to a `.`, `!` or `?` followed by a space (or the end); code spans and
