@@ -1,8 +1,9 @@
 // assist-docstring-eval: `assist docstring` on real, human-documented Swift code, next to a naive
 // baseline run in the same session (the spec: /work/shared/eval/docstrings/README.md).
 //
-//   scripts/eval-docstrings [--per-repo N] [--repos swift-log,swift-system,…] [--skip-naive] [--skip-all]
-//                           [--scratch DIR] [--json FILE] [--model ID]
+//   scripts/eval-docstrings [--per-repo N] [--repos swift-log,swift-system,…] [--skip-naive] [--naive-every K]
+//                           [--naive-timeout S] [--skip-all] [--all-max N] [--max-minutes M] [--scratch DIR]
+//                           [--json FILE] [--model ID]
 //   scripts/eval-docstrings --report FILE.jsonl      (the tables again, from a finished or partial run)
 //
 // The set: swift-nio 2.101.3 (Sources/NIOCore, Sources/NIOHTTP1), swift-log 1.16.2,
@@ -16,7 +17,11 @@
 // `assist docstring FILE --line N --json` and score its diff. The naive baseline pastes the whole file
 // (with that comment removed) into one chat request to the same model file on a llama-server started
 // with ManagedLlamaServer's own flags, and pastes the answer back as-is above the declaration.
-// `--all`: one file per repository with every case's comment removed, `assist docstring FILE --all --json`.
+// `--all`: one file per repository (the one with the most cases, at most --all-max) with every case's
+// comment removed, `assist docstring FILE --all --json`; docstrings per minute of wall time.
+// Cases run round-robin over the repositories, and each result is appended to results.jsonl as it
+// comes, so `--max-minutes` or an interrupted run still gives a table (`--report`). `--naive-every K`
+// runs the naive baseline on every K-th sampled case only (it costs minutes per case on 2 cores).
 
 import AssistLocalModel
 import AssistSwift
@@ -425,7 +430,7 @@ func runAssist(_ item: Case, workspace: Workspace, assist: String, model: String
 
 // MARK: - The naive baseline
 
-func runNaive(_ item: Case, workspace: Workspace, baseURL: URL) -> Attempt {
+func runNaive(_ item: Case, workspace: Workspace, baseURL: URL, timeout: Int) -> Attempt {
     let original = try! String(contentsOfFile: workspace.directory + "/" + item.path, encoding: .utf8)
     let removal = removeComment(lines(original), item)
     let removedText = removal.lines.joined(separator: "\n")
@@ -452,7 +457,7 @@ func runNaive(_ item: Case, workspace: Workspace, baseURL: URL) -> Attempt {
     ]
     let body = workspace.scratch + "/naive-request.json"
     FileManager.default.createFile(atPath: body, contents: try! JSONSerialization.data(withJSONObject: request))
-    let ran = run(["curl", "-sS", "--max-time", "600", "-H", "Content-Type: application/json", "--data-binary", "@" + body,
+    let ran = run(["curl", "-sS", "--max-time", String(timeout), "-H", "Content-Type: application/json", "--data-binary", "@" + body,
                    baseURL.appendingPathComponent("v1/chat/completions").absoluteString], scratch: workspace.scratch)
     let answer = json(ran.stdout)
     let usage = answer?["usage"] as? [String: Any] ?? [:]
@@ -464,7 +469,8 @@ func runNaive(_ item: Case, workspace: Workspace, baseURL: URL) -> Attempt {
         if let error = answer?["error"] as? [String: Any] {
             reason = "server error: \(error["message"] as? String ?? "")"
         }
-        let promptTokens = (answer?["error"] as? [String: Any])?["n_prompt_tokens"] as? Int ?? prompt
+        // No usage came back (timeout, context overflow): count the prompt with the server's tokenizer.
+        let promptTokens = (answer?["error"] as? [String: Any])?["n_prompt_tokens"] as? Int ?? countTokens(request, baseURL: baseURL, scratch: workspace.scratch)
         return Attempt(ok: false, score: Score(valid: false, problems: [reason], comment: [], summary: "", rougeL: 0), error: reason,
                        promptTokens: promptTokens, completionTokens: completion, seconds: ran.seconds)
     }
@@ -475,6 +481,17 @@ func runNaive(_ item: Case, workspace: Workspace, baseURL: URL) -> Attempt {
     pasted.insert(contentsOf: lines(text), at: position)
     let scored = score(old: removal.lines, new: pasted.joined(separator: "\n"), insertAt: removal.insertAt, item: item)
     return Attempt(ok: true, score: scored, error: nil, promptTokens: prompt, completionTokens: completion, seconds: ran.seconds)
+}
+
+/// The tokens of a chat request's messages by `/tokenize` (without the chat template's few tokens).
+func countTokens(_ request: [String: Any], baseURL: URL, scratch: String) -> Int {
+    let messages = request["messages"] as? [[String: String]] ?? []
+    let text = messages.compactMap { $0["content"] }.joined(separator: "\n")
+    let body = scratch + "/naive-tokenize.json"
+    FileManager.default.createFile(atPath: body, contents: try! JSONSerialization.data(withJSONObject: ["content": text]))
+    let ran = run(["curl", "-sS", "--max-time", "120", "-H", "Content-Type: application/json", "--data-binary", "@" + body,
+                   baseURL.appendingPathComponent("tokenize").absoluteString], scratch: scratch)
+    return (json(ran.stdout)?["tokens"] as? [Any])?.count ?? 0
 }
 
 // MARK: - --all on one file
@@ -513,6 +530,7 @@ func runAll(_ cases: [Case], workspace: Workspace, assist: String, model: String
 func table(_ results: [CaseResult], all: [AllResult]) -> String {
     var out = ""
     let repositories = EvalSet.repositories.map(\.name).filter { name in results.contains { $0.repository == name } }
+    if !results.isEmpty {
     out += "| repository | system | cases | valid % | ROUGE-L mean | min / p25 / median / p75 / max | median s | mean s | prompt tok | completion tok |\n"
     out += "| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |\n"
     func rows(_ name: String, _ subset: [CaseResult]) {
@@ -532,6 +550,7 @@ func table(_ results: [CaseResult], all: [AllResult]) -> String {
     }
     for name in repositories { rows(name, results.filter { $0.repository == name }) }
     if repositories.count > 1 { rows("all", results) }
+    }
 
     let model = results.compactMap(\.assist.modelSeconds).filter { $0 > 0 }.sorted()
     if !model.isEmpty {
@@ -591,6 +610,7 @@ struct Options {
     var model: String?
     var report: String?
     var naiveEvery = 1
+    var naiveTimeout = 1200
     var maxMinutes: Double?
 }
 
@@ -618,6 +638,7 @@ func parseOptions() -> Options {
         case "--skip-naive": options.skipNaive = true
         case "--skip-all": options.skipAll = true
         case "--naive-every": options.naiveEvery = max(1, number(value(flag), flag))
+        case "--naive-timeout": options.naiveTimeout = max(1, number(value(flag), flag))
         case "--max-minutes": options.maxMinutes = Double(number(value(flag), flag))
         case "--all-max": options.allLimit = number(value(flag), flag)
         case "--scratch": options.scratch = value(flag)
@@ -626,7 +647,7 @@ func parseOptions() -> Options {
         case "--model": options.model = value(flag)
         case "--report": options.report = value(flag)
         case "-h", "--help":
-            print("usage: assist-docstring-eval --assist PATH [--per-repo N] [--repos a,b] [--skip-naive] [--naive-every K] [--skip-all] [--all-max N] [--max-minutes M] [--scratch DIR] [--json FILE] [--model ID]\n       assist-docstring-eval --report FILE.jsonl")
+            print("usage: assist-docstring-eval --assist PATH [--per-repo N] [--repos a,b] [--skip-naive] [--naive-every K] [--naive-timeout S] [--skip-all] [--all-max N] [--max-minutes M] [--scratch DIR] [--json FILE] [--model ID]\n       assist-docstring-eval --report FILE.jsonl")
             exit(0)
         default: fail("unknown argument \(flag)")
         }
@@ -728,7 +749,7 @@ rounds: for index in 0..<rounds {
         var naive: Attempt?
         if let naiveURL, index % options.naiveEvery == 0 {
             workspace.reset()
-            naive = runNaive(item, workspace: workspace, baseURL: naiveURL)
+            naive = runNaive(item, workspace: workspace, baseURL: naiveURL, timeout: options.naiveTimeout)
         }
         workspace.reset()
         let result = CaseResult(repository: item.repository, path: item.path, line: item.line, name: item.name,
