@@ -123,6 +123,14 @@ let package = Package(
             path: "Benchmarks/assist-eval-routing"
         ),
 
+        // Docstring evaluation on swift-nio, swift-log, swift-argument-parser, swift-system (run with
+        // scripts/eval-docstrings): the built assist CLI against a naive whole-file prompt.
+        .executableTarget(
+            name: "assist-docstring-eval",
+            dependencies: ["AssistSwift", "AssistLocalModel"],
+            path: "Benchmarks/assist-docstring-eval"
+        ),
+
         // Test helpers as a normal library: a JSON-RPC test client, fixture repositories.
         .target(
             name: "AssistTestSupport",
