@@ -157,6 +157,16 @@ public actor ManagedLlamaServer {
         throw lastError ?? LocalModelError(.serverFailed, "llama-server did not start")
     }
 
+    /// Waits until the server's process has exited (and reaps it), or until `timeout` passes; used
+    /// when its port stopped answering, so that the next ``endpoint()`` starts a new one.
+    /// - Parameter timeout: The longest wait.
+    public func waitUntilGone(for timeout: Duration) async {
+        let deadline = ContinuousClock.now + timeout
+        while processID != nil, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     /// Stops the server if it runs: SIGTERM, then SIGKILL after five seconds; the process is reaped.
     public func stop() async {
         guard let endpoint = current else { return }

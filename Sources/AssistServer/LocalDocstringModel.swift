@@ -82,8 +82,16 @@ public final class LocalDocstringModel: DocstringModel, @unchecked Sendable {
         await server?.stop()
     }
 
+    /// Asks the model. With the managed server, a connection that fails before the answer began
+    /// means the server died since the last prompt: it is started again and asked once more.
     public func complete(system: String, user: String, grammar: String?, stop: [String]) async throws -> DocstringModelReply {
-        try await backend().complete(system: system, user: user, grammar: grammar, stop: stop)
+        do {
+            return try await backend().complete(system: system, user: user, grammar: grammar, stop: stop)
+        } catch let error as BackendError where error.kind == .connection {
+            guard let server else { throw error }
+            await server.waitUntilGone(for: .seconds(2))
+            return try await backend().complete(system: system, user: user, grammar: grammar, stop: stop)
+        }
     }
 
     /// The chat model for this prompt. With the managed server, asks it for its endpoint each time,
