@@ -15,6 +15,8 @@ import Testing
         #expect(request.method == "POST")
         #expect(request.path == "/v1/chat/completions")
         #expect(request.header("authorization") == "Bearer test-key-123456")
+        // llama-server closes the connection after a streamed answer, so none is left to reuse.
+        #expect(request.header("connection") == "close")
         let body = try #require(request.json)
         #expect(body["model"] as? String == "test-model")
         #expect((body["stream_options"] as? [String: Any])?["include_usage"] as? Bool == true)
@@ -31,6 +33,7 @@ import Testing
         #expect(answer == ChatCompletion(text: "Hi.", usage: TokenUsage(promptTokens: 4, completionTokens: 1), finishReason: .length))
         #expect(server.requests.first?.json?["stream"] as? Bool == false)
         #expect(server.requests.first?.header("authorization") == nil)
+        #expect(server.requests.first?.header("connection") != "close")
     }
 
     @Test func grammarIsSentInLlamaCppField() async throws {

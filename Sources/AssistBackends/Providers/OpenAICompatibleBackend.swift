@@ -57,8 +57,11 @@ public struct OpenAICompatibleBackend: ChatBackend {
         if dialect == .openAI, case .grammar? = request.constraint {
             return failed(transport.error(.unsupported, "grammar constraints are not supported; use a JSON schema"))
         }
+        // llama-server closes the connection after a streamed answer although it announced
+        // keep-alive; reusing it would fail the next request, so a streamed request asks for close.
+        let connection: [(String, String)] = dialect == .server && request.streaming ? [("connection", "close")] : []
         let call = HTTPCall(
-            url: settings.baseURL + "/chat/completions", headers: headers,
+            url: settings.baseURL + "/chat/completions", headers: headers + connection,
             body: OpenAIWire.requestBody(
                 request, model: settings.model, grammarField: dialect == .server,
                 maxTokensField: dialect == .server ? "max_tokens" : "max_completion_tokens"))
