@@ -200,22 +200,27 @@ extension Repository {
             defer { git_index_free(index) }
             // The repository may hold an index loaded earlier; make it match the file on disk.
             try check(git_index_read(index, 0), "git_index_read")
-            let count = git_index_entrycount(index)
-            var entries: [IndexEntry] = []
-            entries.reserveCapacity(count)
-            for position in 0..<count {
-                guard let entry = git_index_get_byindex(index, position) else { continue }
-                let pointee = entry.pointee
-                entries.append(IndexEntry(
-                    path: String(cString: pointee.path),
-                    oid: ObjectID(pointee.id),
-                    mode: FileMode(rawValue: pointee.mode),
-                    // GIT_INDEX_ENTRY_STAGE(E): (flags & GIT_INDEX_ENTRY_STAGEMASK) >> GIT_INDEX_ENTRY_STAGESHIFT.
-                    stage: Int((pointee.flags & 0x3000) >> 12),
-                    fileSize: Int(pointee.file_size)))
-            }
-            return entries
+            return Self.entries(of: index)
         }
+    }
+
+    /// Every entry of an open libgit2 index, in its order.
+    static func entries(of index: OpaquePointer) -> [IndexEntry] {
+        let count = git_index_entrycount(index)
+        var entries: [IndexEntry] = []
+        entries.reserveCapacity(count)
+        for position in 0..<count {
+            guard let entry = git_index_get_byindex(index, position) else { continue }
+            let pointee = entry.pointee
+            entries.append(IndexEntry(
+                path: String(cString: pointee.path),
+                oid: ObjectID(pointee.id),
+                mode: FileMode(rawValue: pointee.mode),
+                // GIT_INDEX_ENTRY_STAGE(E): (flags & GIT_INDEX_ENTRY_STAGEMASK) >> GIT_INDEX_ENTRY_STAGESHIFT.
+                stage: Int((pointee.flags & 0x3000) >> 12),
+                fileSize: Int(pointee.file_size)))
+        }
+        return entries
     }
 
     /// Compares `HEAD`, the staging area and the working tree, as `git status` does.

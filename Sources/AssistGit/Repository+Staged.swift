@@ -40,20 +40,7 @@ extension Repository {
             try check(git_index_open(&index, indexFile), "git_index_open")
             guard let index else { return [] }
             defer { git_index_free(index) }
-            let count = git_index_entrycount(index)
-            var entries: [IndexEntry] = []
-            entries.reserveCapacity(count)
-            for position in 0..<count {
-                guard let entry = git_index_get_byindex(index, position) else { continue }
-                let pointee = entry.pointee
-                entries.append(IndexEntry(
-                    path: String(cString: pointee.path),
-                    oid: ObjectID(pointee.id),
-                    mode: FileMode(rawValue: pointee.mode),
-                    stage: Int((pointee.flags & 0x3000) >> 12),
-                    fileSize: Int(pointee.file_size)))
-            }
-            return entries
+            return Self.entries(of: index)
         }
     }
 
