@@ -98,7 +98,7 @@ let package = Package(
         // Local model client benchmark (run with scripts/bench-backend): assist's client against curl.
         .executableTarget(
             name: "assist-backend-bench",
-            dependencies: ["AssistBackends", "AssistCore", "AssistLocalModel"],
+            dependencies: ["AssistBackends", "AssistCore", "AssistLocalModel", "AssistTestSupport"],
             path: "Benchmarks/assist-backend-bench"
         ),
 

@@ -3,15 +3,19 @@
 // unmeasured request puts it in the server's prompt cache, then curl, assist, assist, curl, so
 // drift and the cache treat both alike.
 //
-//   swift run -c release assist-backend-bench [--model qwen2.5-coder-0.5b|smollm2-135m] [--prompts N] [--max-tokens N]
+//   swift run -c release assist-backend-bench [--model qwen2.5-coder-0.5b|smollm2-135m] [--prompts N] [--max-tokens N] [--floor-only]
 //
 // Both sides stream. curl's times come from its own trace clock (`--trace-time`), from sending the
 // request to the first content delta and to the last byte, so its process start is not counted.
 // assist's times run from calling `chat` to the first text event and to the end of the stream.
+//
+// A second part replays one recorded answer (48 deltas, 5 ms apart) from a stand-in HTTP server to
+// both clients: with no model in the way, the difference is the client's own cost per request.
 
 import AssistBackends
 import AssistCore
 import AssistLocalModel
+import AssistTestSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -22,6 +26,7 @@ struct Options {
     var model = "qwen2.5-coder-0.5b"
     var prompts = 20
     var maxTokens = 48
+    var floorOnly = false
 
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -30,8 +35,9 @@ struct Options {
             case "--model": model = iterator.next() ?? model
             case "--prompts": prompts = iterator.next().flatMap(Int.init) ?? prompts
             case "--max-tokens": maxTokens = iterator.next().flatMap(Int.init) ?? maxTokens
+            case "--floor-only": floorOnly = true
             case "-h", "--help":
-                print("usage: assist-backend-bench [--model qwen2.5-coder-0.5b|smollm2-135m] [--prompts N (≤ 20)] [--max-tokens N]")
+                print("usage: assist-backend-bench [--model qwen2.5-coder-0.5b|smollm2-135m] [--prompts N (≤ 20)] [--max-tokens N] [--floor-only]")
                 exit(0)
             default:
                 FileHandle.standardError.write(Data("assist-backend-bench: unknown argument \(argument)\n".utf8))
@@ -182,6 +188,13 @@ func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(
 
 func run() async throws {
     let options = Options(arguments: CommandLine.arguments)
+    if options.floorOnly {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("assist-backend-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        try await clientFloor(scratch: scratch, rounds: 20)
+        return
+    }
     let environment = ProcessInfo.processInfo.environment
     let cache = LocalModelCache.default(environment: environment, homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path)
     guard let spec = LocalModelSpec.all.first(where: { $0.id == options.model }) else {
@@ -241,6 +254,44 @@ func run() async throws {
     print("generation: assist \(format(rate(assist))) tok/s, curl \(format(rate(curl))) tok/s (tokens after the first / time after the first)")
     if mismatched > 0 { print("note: \(mismatched) prompt(s) got answers of different lengths across the four runs") }
     await server.stop()
+    try await clientFloor(scratch: scratch, rounds: 20)
+}
+
+/// The same recorded stream from a stand-in server to both clients, alternated: the clients' own
+/// cost, without the model's timing noise.
+func clientFloor(scratch: URL, rounds: Int) async throws {
+    var events = (0..<48).map { index in
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\" word\(index)\"},\"finish_reason\":null}]}\n\n"
+    }
+    events.append("data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"length\"}]}\n\n")
+    events.append("data: {\"choices\":[],\"usage\":{\"prompt_tokens\":40,\"completion_tokens\":48}}\n\n")
+    events.append("data: [DONE]\n\n")
+    let stream = events
+    let standIn = try await StandInServer.start { _, _ in .streamed(stream) }
+    let settings = BackendSettings(
+        name: "local", baseURL: standIn.baseURL + "/v1", model: "m", apiKey: nil, keySource: "none",
+        connectTimeout: .seconds(5), readTimeout: .seconds(30),
+        retry: RetryPolicy(maxRetries: 0, baseDelay: .milliseconds(100), maxDelay: .seconds(1)),
+        maxConcurrentRequests: 1, contextWindow: 8192)
+    let backend = BackendFactory.make(.local, settings: settings)
+    let url = standIn.baseURL + "/v1/chat/completions"
+    let body = try curlBody(prompt: Options.all[0], model: "m", maxTokens: 48)
+    _ = try viaCurl(url: url, body: body, scratch: scratch)
+    _ = try await viaAssist(backend, prompt: Options.all[0], maxTokens: 48)
+    var curl: [Sample] = [], assist: [Sample] = []
+    for _ in 0..<rounds {
+        curl.append(try viaCurl(url: url, body: body, scratch: scratch))
+        assist.append(try await viaAssist(backend, prompt: Options.all[0], maxTokens: 48))
+        assist.append(try await viaAssist(backend, prompt: Options.all[0], maxTokens: 48))
+        curl.append(try viaCurl(url: url, body: body, scratch: scratch))
+    }
+    await standIn.stop()
+    let added = zip(assist, curl).map { ($0.total - $1.total) * 1000 }
+    let firstAdded = zip(assist, curl).map { ($0.firstToken - $1.firstToken) * 1000 }
+    print("")
+    print("client floor: one recorded answer (48 deltas, 5 ms apart) from a stand-in server, \(rounds * 2) requests each, alternated")
+    print("  total: assist median \(format(percentile(assist.map(\.total), 0.5) * 1000)) ms, curl median \(format(percentile(curl.map(\.total), 0.5) * 1000)) ms; added per request median \(format(percentile(added, 0.5), 2)) ms, p90 \(format(percentile(added, 0.9), 2)) ms   (goal < 2 ms)")
+    print("  first token: assist median \(format(percentile(assist.map(\.firstToken), 0.5) * 1000, 2)) ms, curl median \(format(percentile(curl.map(\.firstToken), 0.5) * 1000, 2)) ms; added median \(format(percentile(firstAdded, 0.5), 2)) ms")
 }
 
 do {
