@@ -250,11 +250,20 @@ private let applyCases: [EditApplyCase] = [
         name: "lines match ignoring trailing whitespace", files: ["f.swift": "func f() {   \n    return 1  \n}\n"],
         blocks: [block("func f() {\n    return 1\n}\n", "func f() {\n    return 2\n}\n")],
         expected: ["f.swift": "func f() {\n    return 2\n}\n"]),
+    EditApplyCase(
+        name: "an earlier stage's single match wins over a later stage's several",
+        files: ["f.swift": "func a() {   \n    b()\n}\n\n    func a() {\n        b()\n    }\n"],
+        blocks: [block("func a() {  \n    b()\n}\n", "func a() {\n    c()\n}\n")],
+        expected: ["f.swift": "func a() {\n    c()\n}\n\n    func a() {\n        b()\n    }\n"]),
     // Stage 3: indentation.
     EditApplyCase(
         name: "model dropped the indentation of a method inside a type", files: ["f.swift": struct3],
         blocks: [block("func f() -> Int {\n    return 1\n}\n", "func f() -> Int {\n    let x = 1\n    return x\n}\n")],
         expected: ["f.swift": "struct S {\n    func f() -> Int {\n        let x = 1\n        return x\n    }\n}\n"]),
+    EditApplyCase(
+        name: "search dedented but replacement written at the file's indentation is not shifted", files: ["f.swift": struct3],
+        blocks: [block("func f() -> Int {\n    return 1\n}\n", "    func f() -> Int {\n        return 4\n    }\n")],
+        expected: ["f.swift": "struct S {\n    func f() -> Int {\n        return 4\n    }\n}\n"]),
     EditApplyCase(
         name: "model over-indented a top-level function", files: ["f.swift": "func g() {\n    work()\n}\n"],
         blocks: [block("        func g() {\n            work()\n        }\n", "        func g() {\n            work()\n            more()\n        }\n")],
@@ -268,6 +277,10 @@ private let applyCases: [EditApplyCase] = [
         name: "tab-indented top-level function, model wrote spaces at the same level",
         files: ["f.swift": "func f() {\n\tx()\n}\n"], blocks: [block("func f() {\n    x()\n}\n", "func f() {\n    y()\n}\n")],
         expected: ["f.swift": "func f() {\n\ty()\n}\n"]),
+    EditApplyCase(
+        name: "a file without indented lines keeps the model's tabs", files: ["Makefile": "all: build\nbuild:\n"],
+        blocks: [block("build:\n", "build:\n\tswift build\n", path: "Makefile")],
+        expected: ["Makefile": "all: build\nbuild:\n\tswift build\n"]),
     EditApplyCase(
         name: "space-indented file, model wrote tabs", files: ["f.swift": struct3],
         blocks: [block("\tfunc f() -> Int {\n\t\treturn 1\n\t}\n", "\tfunc f() -> Int {\n\t\treturn 3\n\t}\n")],
@@ -342,6 +355,9 @@ private let applyFailures: [EditApplyFailureCase] = [
     EditApplyFailureCase(
         name: "several matches inside lines", files: ["f.swift": "let x = foo(1)\nlet y = foo(1) + 1\n"],
         blocks: [block("foo(1)", "foo(2)")], kind: .ambiguous, mentions: ["2 places", "lines 1 and 2"]),
+    EditApplyFailureCase(
+        name: "the same line at two indentations", files: ["f.swift": "a()\n    a()\n"], blocks: [block("a()", "b()")],
+        kind: .ambiguous, mentions: ["lines 1 and 2"]),
     EditApplyFailureCase(
         name: "several matches in one line", files: ["f.swift": "let b = a + a\n"], blocks: [block("a", "c")], kind: .ambiguous,
         mentions: ["2 places (all on line 1)"]),
@@ -584,6 +600,53 @@ private let pathCases: [(String, String?)] = [
                     "struct Counter {\n    var count = 0\n\n    mutating func increment() {\n        count += 1\n    }\n\n    mutating func reset() {\n        count = 0\n    }\n}\n",
                 "Sources/App/main.swift": "var c = Counter()\nc.increment()\nc.reset()\nprint(c.count)\n",
             ])
+    }
+
+    /// Model-like damage to a method's lines: each kind is undone by one matching stage.
+    private static func damaged(_ lines: [String], mode: Int) -> [String] {
+        switch mode {
+        case 0: return lines.map { String($0.dropFirst(4)) }  // indentation dropped
+        case 1: return lines.map { "    " + $0 }  // over-indented
+        case 2: return lines.map { $0 + "  " }  // trailing spaces
+        case 3: return lines.map { $0.replacing("    ", with: "\t") }  // tabs for spaces
+        case 4: return lines.map { $0.replacing(" = ", with: "  =  ") }  // spaces doubled
+        default: return [lines[0], ""] + lines.dropFirst()  // a blank line the file lacks
+        }
+    }
+
+    @Test func randomDamagedSearchesStillApply() throws {
+        var rng = SeededGenerator(state: 7)
+        for round in 0..<300 {
+            let types = Int.random(in: 1...4, using: &rng)
+            let methods = Int.random(in: 1...4, using: &rng)
+            var lines: [String] = []
+            for t in 0..<types {
+                lines.append("struct T\(t) {")
+                for m in 0..<methods {
+                    lines += ["    func m\(t)_\(m)() -> Int {", "        let v\(t)_\(m) = \(t * m)", "        return v\(t)_\(m)", "    }"]
+                }
+                lines.append("}")
+            }
+            let t = Int.random(in: 0..<types, using: &rng)
+            let m = Int.random(in: 0..<methods, using: &rng)
+            let start = 1 + t * (methods * 4 + 2) + m * 4
+            let region = Array(lines[start..<(start + 4)])
+            var changed = region
+            changed[1] = "        let v\(t)_\(m) = 999"
+            let mode = round % 6
+            let search = Self.damaged(region, mode: mode)
+            let replace = mode == 5 ? changed : Self.damaged(changed, mode: mode)
+            let lineBreak = Bool.random(using: &rng) ? "\r\n" : "\n"
+            let final = Bool.random(using: &rng) ? lineBreak : ""
+            var expectedLines = lines
+            // Trailing spaces go; changed lines keep the model's inner spacing.
+            expectedLines[start + 1] = mode == 4 ? "        let v\(t)_\(m)  =  999" : changed[1]
+            let file = lines.joined(separator: lineBreak) + final
+            let expected = expectedLines.joined(separator: lineBreak) + final
+            let edit = EditBlock(path: "f.swift", search: search.joined(separator: "\n") + "\n", replace: replace.joined(separator: "\n") + "\n")
+            let result = EditMatcher.apply([edit], to: ["f.swift": file], defaultPath: nil)
+            #expect(result == .success(["f.swift": expected]), "round \(round), mode \(mode)")
+        }
     }
 
     @Test func errorMessagesCanBeSentBack() {

@@ -6,11 +6,13 @@
 ///    indentation wins over matches inside lines);
 /// 2. whole lines, ignoring trailing whitespace;
 /// 3. whole lines, ignoring indentation: the replacement is shifted by the difference between the
-///    file's and the search's indentation (of their first non-blank lines);
+///    file's and the search's indentation (of their first non-blank lines), unless its first
+///    non-blank line already has the file's indentation;
 /// 4. whole lines with every run of whitespace collapsed, shifted as in 3;
 /// 5. as 3, ignoring blank lines in the search and in the file.
 ///
-/// Several matches at a stage make the block ambiguous; none at all make it not found, and the error
+/// From stage 2 on, trailing whitespace is removed from the replacement's lines. Several matches at a
+/// stage make the block ambiguous; none at all make it not found, and the error
 /// names the lines of the file that look most like the search.
 public enum EditMatcher {
     /// Applies blocks in order to files.
@@ -194,9 +196,11 @@ public enum EditMatcher {
         let fileIndentation = { (range: Range<Int>) in EditText.firstIndentation(of: lines[range]) ?? "" }
         let searchIndentation = EditText.firstIndentation(of: search) ?? ""
         func shifted(_ newLines: [String], for range: Range<Int>) -> [String] {
-            EditText.reindent(
-                newLines, from: searchIndentation, to: fileIndentation(range), modelLines: search + replace,
-                fileLines: lines)
+            let target = fileIndentation(range)
+            // A replacement already written at the file's indentation, whatever the search's.
+            if target != searchIndentation, EditText.firstIndentation(of: replace) == target { return newLines }
+            return EditText.reindent(
+                newLines, from: searchIndentation, to: target, modelLines: search + replace, fileLines: lines)
         }
 
         // 1. Exact substring.
@@ -247,6 +251,10 @@ public enum EditMatcher {
             for occurrence in occurrences where starts.last != occurrence.line + 1 { starts.append(occurrence.line + 1) }
             pending = .ambiguous(count: occurrences.count, lines: starts)
         }
+
+        // From here on the search's whitespace is not the file's: the replacement's trailing whitespace
+        // is the model's too, and goes.
+        let replace = replace.map(EditText.trimmedTrailing)
 
         // 2-4. Whole lines, compared through a key.
         let stages: [(key: (String) -> String, shift: Bool)] = [

@@ -176,10 +176,11 @@ enum EditText {
     /// Shifts lines from one indentation to another, keeping their indentation relative to each other.
     ///
     /// Nothing changes when the two indentations are equal and both sides indent with the same
-    /// character (tabs or spaces). Otherwise every non-blank line's
-    /// indentation moves by the difference in columns and is written in the target's style: tabs (then
-    /// spaces for a remainder) when the target indents with tabs, spaces otherwise. When one side
-    /// indents with tabs and the other with spaces, a tab counts as the spaces side's usual step.
+    /// character. Otherwise every non-blank line's indentation moves by the difference in columns and
+    /// is written in the target's style: tabs (then spaces for a remainder) or spaces. The target's
+    /// style is that of `to`, else that of most indented lines of the file, else the model's. When
+    /// one side indents with tabs and the other with spaces, a tab counts as the spaces side's usual
+    /// step (4 when there is none).
     /// - Parameters:
     ///   - lines: The lines to shift.
     ///   - from: The indentation the lines were written against (their first non-blank line's, as a rule).
@@ -195,8 +196,15 @@ enum EditText {
         for line in fileLines {
             if line.hasPrefix("\t") { fileTabs += 1 } else if line.hasPrefix(" ") { fileSpaces += 1 }
         }
-        let targetUsesTabs = to.contains("\t") || (!to.contains(" ") && fileTabs > fileSpaces)
         let modelUsesTabs = modelLines.contains { indentation(of: $0).contains("\t") }
+        let targetUsesTabs: Bool
+        if to.contains("\t") || to.contains(" ") {
+            targetUsesTabs = to.contains("\t")
+        } else if fileTabs != fileSpaces {
+            targetUsesTabs = fileTabs > fileSpaces
+        } else {
+            targetUsesTabs = modelUsesTabs
+        }
         if from == to && targetUsesTabs == modelUsesTabs { return lines }
         var tabWidth = 4
         if targetUsesTabs && !modelUsesTabs {
