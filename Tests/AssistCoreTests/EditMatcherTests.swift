@@ -649,6 +649,54 @@ private let pathCases: [(String, String?)] = [
         }
     }
 
+    @Test func randomWellFormedAnswersParseBack() throws {
+        var rng = SeededGenerator(state: 11)
+        let contents = ["let x = 1", "    foo()", "", "}", "// a comment", "\tbar()", "let s = \"<<< not a marker\"", "caf\u{E9} \u{1F642}"]
+        let paths = ["Sources/A.swift", "Sources/Deep/B+C.swift", "Package.swift"]
+        let proses = ["Here is the change.", "This keeps the old behaviour:", "Done."]
+        for round in 0..<300 {
+            var answer = ""
+            var expected: [EditBlock] = []
+            var expectedProse: [String] = []
+            var previous: String?
+            for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                if Bool.random(using: &rng) {
+                    let prose = proses.randomElement(using: &rng)!
+                    answer += prose + "\n\n"
+                    expectedProse.append(prose)
+                }
+                let inherit = previous != nil && Int.random(in: 0..<3, using: &rng) == 0
+                let path = inherit ? previous! : paths.randomElement(using: &rng)!
+                let fenced = Bool.random(using: &rng)
+                let style = Int.random(in: 0..<6, using: &rng)
+                if !inherit {
+                    switch style {
+                    case 0: answer += path + "\n"
+                    case 1: answer += "`\(path)`\n"
+                    case 2: answer += "**\(path)**\n"
+                    case 3: answer += "File: \(path)\n"
+                    case 4: answer += "### \(path)\n\n"
+                    default: break
+                    }
+                }
+                if fenced || (!inherit && style == 5) {
+                    answer += !inherit && style == 5 ? "```swift \(path)\n" : "```swift\n"
+                }
+                let search = (0..<Int.random(in: 1...4, using: &rng)).map { _ in contents.randomElement(using: &rng)! }
+                let replace = (0..<Int.random(in: 0...4, using: &rng)).map { _ in contents.randomElement(using: &rng)! }
+                answer += "<<<<<<< SEARCH\n" + search.map { $0 + "\n" }.joined() + "=======\n"
+                answer += replace.map { $0 + "\n" }.joined() + ">>>>>>> REPLACE\n"
+                if fenced || (!inherit && style == 5) { answer += "```\n" }
+                answer += "\n"
+                let searchText = search.allSatisfy { $0.isEmpty } ? "" : search.map { $0 + "\n" }.joined()
+                expected.append(EditBlock(path: path, search: searchText, replace: replace.map { $0 + "\n" }.joined()))
+                previous = path
+            }
+            let parsed = try EditAnswerParser.parse(answer).get()
+            #expect(parsed == EditAnswer(blocks: expected, prose: expectedProse.joined(separator: "\n\n")), "round \(round):\n\(answer)")
+        }
+    }
+
     @Test func errorMessagesCanBeSentBack() {
         let error = EditError(kind: .notFound, message: "SEARCH block 2 for Foo.swift matches nothing.")
         #expect("\(error)" == "SEARCH block 2 for Foo.swift matches nothing.")
