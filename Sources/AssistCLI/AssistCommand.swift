@@ -13,7 +13,8 @@ public struct AssistCommand: AsyncParsableCommand {
         version: AssistVersion.current,
         subcommands: [
             ServeCommand.self, ConfigCommand.self, IndexCommand.self, DocstringCommand.self, ModelCommand.self,
-            UsageCommand.self, HookCommand.self, ClassifyCommand.self, AskCommand.self,
+            UsageCommand.self, HookCommand.self, ClassifyCommand.self, AskCommand.self, RefactorCommand.self,
+            EgressCommand.self,
         ]
     )
 

@@ -1,11 +1,12 @@
 import ArgumentParser
 import AssistCore
 import AssistIndex
+import AssistProtocol
 import AssistServer
 import Foundation
 
 /// `assist classify "…"`: how a request would be classified, and why, without running it.
-struct ClassifyCommand: ParsableCommand {
+struct ClassifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "classify",
         abstract: "Show how a request would be classified (kind, confidence, features) without running it.",
@@ -13,7 +14,9 @@ struct ClassifyCommand: ParsableCommand {
             Kinds: docstring, refactor (one file), multi-file, explain, other. The classifier looks at \
             the instruction's words, the selection, the identifiers it names and where the repository \
             index says they are declared and used, and the tokens the needed context would take. Run it \
-            inside a git repository; the index is built or refreshed first.
+            inside a git repository; the index is built or refreshed first. The route is worked out \
+            too (offline, privacy, secrets, budget, fit, kind, availability), each step with its reason; \
+            no model is called.
             """
     )
 
@@ -42,19 +45,27 @@ struct ClassifyCommand: ParsableCommand {
         return start...end
     }
 
-    func run() throws {
+    func run() async throws {
         let workspace = try RepositoryWorkspace.open(command: "classify")
         let relative = try file.map { try workspace.relativePath(of: $0, command: "classify") }
         let range = try selection.map(Self.parseSelection)
-        let input: ClassificationRequest
+        let classification: Classification
+        var result: ClassifyResult
         do {
-            input = try workspace.gatherer.classificationRequest(instruction: instruction, file: relative, selection: range)
+            let input = try workspace.gatherer.classificationRequest(instruction: instruction, file: relative, selection: range)
+            classification = Classifier.classify(input)
+            result = WireResults.classification(classification)
+            let routing = await CommandRouting.make(root: workspace.root, command: "classify")
+            let requestFile = relative.flatMap { path in workspace.gatherer.readText(path).map { RequestFile(path: path, text: $0) } }
+            let preview = try routing.runner(command: "classify").preview(
+                instruction: instruction, classification: classification, file: requestFile, selection: range,
+                gatherer: workspace.gatherer)
+            result.route = WireResults.routePreview(preview.decision, promptTokens: preview.promptTokens)
         } catch {
             RepositoryWorkspace.fail("classify", "\(error)")
         }
-        let classification = Classifier.classify(input)
         if json {
-            print(try JSONOutput.encode(WireResults.classification(classification)))
+            print(try JSONOutput.encode(result))
             return
         }
         print("kind: \(classification.kind.rawValue)")
@@ -63,58 +74,116 @@ struct ClassifyCommand: ParsableCommand {
         for feature in classification.features {
             print("  \(feature.decisive ? "*" : " ") \(feature.name) = \(feature.value)")
         }
+        if let route = result.route {
+            print("route: \(route.backend.isEmpty ? "refused: \(route.refusal ?? "")" : "\(route.backend) \(route.model)")\(route.fallback.map { " (fallback: \($0))" } ?? "")")
+            for reason in route.reasons { print("  \(reason.step): \(reason.outcome) — \(reason.detail)") }
+        }
     }
 }
 
-/// `assist ask "…"`: multi-file questions; for now only the packed context (`--context-only`).
-struct AskCommand: ParsableCommand {
+/// `assist ask "…"`: a question about the repository, answered with retrieved context and routed by policy.
+struct AskCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ask",
-        abstract: "Ask about the repository; --context-only prints the context that would be sent.",
+        abstract: "Ask about the repository; prints the answer as it arrives, and a checked diff when a change was asked.",
         discussion: """
-            Retrieval: the identifiers the question names (CamelCase, lowerCamel, backticked), their \
-            declarations and uses in the index, and BM25 over every Swift file's words and identifiers. \
-            Packing: full text for the closest code, signatures for the rest, within --budget tokens \
-            (estimated as UTF-8 bytes / 4). Answering with a model is not available yet: use --context-only.
+            The question is classified (explain, multi-file, refactor, …) and its context retrieved: the \
+            identifiers it names (CamelCase, lowerCamel, backticked), their declarations and uses in the \
+            index, and BM25 over every Swift file's words and identifiers; full text for the closest code, \
+            signatures for the rest, within the chosen model's window (tokens estimated as UTF-8 bytes / 4). \
+            The route follows the policy (offline, privacy.localOnly, secrets, budget, fit, kind, \
+            availability): multi-file work goes to the cloud model when allowed. A change comes back as \
+            SEARCH/REPLACE blocks turned into a diff that is checked before it is printed; --apply writes it. \
+            --context-only prints the packed context (--budget tokens) without calling any model.
             """
     )
 
     @Argument(help: "The question.")
     var question: String
 
+    @Option(help: "The file the question is about.")
+    var file: String?
+
+    @Option(help: "The selected lines of --file, 1-based and inclusive: START:END.")
+    var selection: String?
+
     @Flag(help: "Print the packed context without calling any model.")
     var contextOnly = false
 
-    @Option(help: "The token budget of the packed context.")
+    @Option(help: "The token budget of the packed context (with --context-only).")
     var budget = 32_000
 
-    @Flag(help: "Print the result as JSON.")
+    @Flag(help: "Write the change, if one was asked and passed the checks.")
+    var apply = false
+
+    @Flag(help: "Print the result as JSON (the answer is not streamed).")
     var json = false
+
+    @Option(help: "The local model: qwen2.5-coder-0.5b (default) or smollm2-135m; with providers.local.baseURL set, the model name sent to that server.")
+    var model: String?
 
     func validate() throws {
         if budget < 1 { throw ValidationError("--budget must be positive: got \(budget)") }
+        if let selection { _ = try ClassifyCommand.parseSelection(selection) }
+        if selection != nil, file == nil { throw ValidationError("--selection needs --file") }
+        if contextOnly, apply { throw ValidationError("--context-only calls no model, so there is nothing to --apply") }
     }
 
-    func run() throws {
-        guard contextOnly else {
-            RepositoryWorkspace.fail("ask", "answering with a model is not available yet; use --context-only to see the packed context")
-        }
+    func run() async throws {
         let workspace = try RepositoryWorkspace.open(command: "ask")
-        let context: PackedContext
-        do {
-            context = try workspace.gatherer.pack(question: question, budget: budget)
-        } catch {
-            RepositoryWorkspace.fail("ask", "\(error)")
-        }
-        if json {
-            print(try JSONOutput.encode(WireResults.packedContext(context)))
+        if contextOnly {
+            let context: PackedContext
+            do {
+                context = try workspace.gatherer.pack(question: question, budget: budget)
+            } catch {
+                RepositoryWorkspace.fail("ask", "\(error)")
+            }
+            if json {
+                print(try JSONOutput.encode(WireResults.packedContext(context)))
+                return
+            }
+            for piece in context.pieces {
+                print("// \(piece.path):\(piece.lines.lowerBound)-\(piece.lines.upperBound) (\(piece.form.rawValue), \(piece.tokens) tokens)")
+                print(piece.text, terminator: "")
+            }
+            print("// total: \(context.totalTokens) of \(context.budget) tokens, \(context.files.count) files")
             return
         }
-        for piece in context.pieces {
-            print("// \(piece.path):\(piece.lines.lowerBound)-\(piece.lines.upperBound) (\(piece.form.rawValue), \(piece.tokens) tokens)")
-            print(piece.text, terminator: "")
+        let relative = try file.map { try workspace.relativePath(of: $0, command: "ask") }
+        let requestFile = relative.flatMap { path in workspace.gatherer.readText(path).map { RequestFile(path: path, text: $0) } }
+        let routing = await CommandRouting.make(root: workspace.root, command: "ask", model: model)
+        var runner = routing.runner(command: "ask")
+        if !json {
+            runner.onText = { text in
+                FileHandle.standardOutput.write(Data(text.utf8))
+            }
         }
-        print("// total: \(context.totalTokens) of \(context.budget) tokens, \(context.files.count) files")
+        let outcome: RoutedAskOutcome
+        do {
+            outcome = try await runner.ask(
+                question: question, file: requestFile, selection: try selection.map(ClassifyCommand.parseSelection),
+                gatherer: workspace.gatherer)
+        } catch {
+            await routing.fail("ask", error)
+        }
+        await routing.local?.stop()
+        if apply, !outcome.changes.isEmpty {
+            FileReplacement.apply(outcome.changes, root: workspace.root, command: "ask") { path in
+                FileManager.default.fileExists(atPath: workspace.root + "/" + path)
+            }
+        }
+        if json {
+            print(try JSONOutput.encode(WireResults.ask(outcome, root: workspace.root)))
+        } else {
+            if !outcome.answer.hasSuffix("\n") { print("") }
+            if !outcome.diff.isEmpty, !apply { print(outcome.diff, terminator: "") }
+            let context = "\(outcome.context.files.count) files, \(outcome.context.totalTokens) tokens of context"
+            FileHandle.standardError.write(Data("assist ask: \(outcome.classification.kind.rawValue) → \(outcome.backend) \(outcome.model), \(context)\n".utf8))
+        }
+        if let problem = outcome.changeError {
+            FileHandle.standardError.write(Data("assist ask: no change was made: \(problem)\n".utf8))
+            throw ExitCode.failure
+        }
     }
 }
 

@@ -152,20 +152,7 @@ struct DocstringFile {
 
     /// Writes `text` over the file atomically, unless its content is no longer `expected`.
     static func write(_ text: String, replacing expected: String, at path: String) throws {
-        guard let current = FileManager.default.contents(atPath: path), String(data: current, encoding: .utf8) == expected else {
-            fail("\(path) changed since it was read; nothing was written (run the command again)")
-        }
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        let temporary = path + ".assist-\(getpid()).tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: attributes.flatMap { attributes in
-            attributes[.posixPermissions].map { [.posixPermissions: $0] }
-        }) else {
-            fail("cannot write next to \(path)")
-        }
-        guard rename(temporary, path) == 0 else {
-            unlink(temporary)
-            fail("cannot replace \(path): \(String(cString: strerror(errno)))")
-        }
+        if let problem = FileReplacement.write(text, replacing: expected, at: path) { fail(problem) }
     }
 }
 

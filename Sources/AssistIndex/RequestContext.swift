@@ -149,10 +149,11 @@ public struct RequestContextGatherer: Sendable {
     /// - Parameters:
     ///   - question: The question.
     ///   - budget: The token budget.
+    ///   - excluding: Files never to pack (for example `privacy.localOnly` files bound for the cloud).
     /// - Returns: The packed context.
     /// - Throws: `GitError` when the index cannot be read.
-    public func pack(question: String, budget: Int) throws(GitError) -> PackedContext {
-        let analyses = analyses()
+    public func pack(question: String, budget: Int, excluding: (String) -> Bool = { _ in false }) throws(GitError) -> PackedContext {
+        let analyses = analyses().filter { !excluding($0.key) }
         let symbols = try locations(of: QueryTerms.identifiers(in: question), analyses: analyses)
         return ContextPacker.pack(question: question, corpus: corpus(analyses: analyses), symbols: symbols, budget: budget)
     }

@@ -25,11 +25,14 @@ public struct ClassifyResult: Codable, Sendable, Hashable {
     public var confidence: Double
     /// Every feature computed, the first being `rule` (the rule that decided).
     public var features: [ClassifyFeature]
+    /// How the request would be routed, and why; absent when it could not be worked out (no repository).
+    public var route: RoutePreview?
 
-    public init(kind: String, confidence: Double, features: [ClassifyFeature]) {
+    public init(kind: String, confidence: Double, features: [ClassifyFeature], route: RoutePreview? = nil) {
         self.kind = kind
         self.confidence = confidence
         self.features = features
+        self.route = route
     }
 }
 

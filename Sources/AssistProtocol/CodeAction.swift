@@ -74,11 +74,14 @@ public enum AssistCodeActionKind {
     public static let documentDeclaration = "refactor.rewrite"
     /// Document every undocumented declaration of the file.
     public static let documentFile = "source"
+    /// Rewrite the selection as an instruction says.
+    public static let refactorSelection = "refactor.rewrite"
     public static let all = [documentDeclaration, documentFile]
 }
 
-/// `workspace/executeCommand`: runs a command a code action carried. The daemon's only command is
-/// `assist.docstring`; it writes the comments and sends them to the editor with `workspace/applyEdit`.
+/// `workspace/executeCommand`: runs a command a code action carried: `assist.docstring` writes
+/// comments, `assist.refactor` rewrites a selection as an instruction says; each sends its checked
+/// edit to the editor with `workspace/applyEdit`.
 public struct ExecuteCommandRequest: RequestType, Hashable {
     public static let method = "workspace/executeCommand"
     public typealias Response = DocstringCommandResult
@@ -94,7 +97,32 @@ public struct ExecuteCommandRequest: RequestType, Hashable {
     }
 
     /// The commands `workspace/executeCommand` runs.
-    public static let commands = [DocstringCommandArguments.command]
+    public static let commands = [DocstringCommandArguments.command, RefactorCommandArguments.command]
+}
+
+/// The one argument of the `assist.refactor` command. The code action carries it without an
+/// instruction: the editor asks the user for one and adds it before running the command.
+public struct RefactorCommandArguments: Codable, Sendable, Hashable {
+    public static let command = "assist.refactor"
+
+    /// A `file://` URI of a Swift file in the served repository.
+    public var uri: String
+    /// The selection (whole lines are taken).
+    public var range: Range
+    /// The open document's version the action was computed for.
+    public var version: Int?
+    /// What to change; required when the command runs.
+    public var instruction: String?
+    /// The local model (`qwen2.5-coder-0.5b` by default, or `smollm2-135m`).
+    public var model: String?
+
+    public init(uri: String, range: Range, version: Int? = nil, instruction: String? = nil, model: String? = nil) {
+        self.uri = uri
+        self.range = range
+        self.version = version
+        self.instruction = instruction
+        self.model = model
+    }
 }
 
 /// The one argument of the `assist.docstring` command (exactly one of `line`, `symbol`, `all`).
@@ -125,7 +153,7 @@ public struct DocstringCommandArguments: Codable, Sendable, Hashable {
     }
 }
 
-/// What `assist.docstring` did.
+/// What `assist.docstring` or `assist.refactor` did (`declarations` and `failures` are empty for a refactor).
 public struct DocstringCommandResult: Codable, Sendable, Hashable {
     /// Whether an edit was sent and the editor applied it; `false` when there was nothing to document.
     public var applied: Bool

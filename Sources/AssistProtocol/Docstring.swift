@@ -74,14 +74,31 @@ public struct TextEdit: Codable, Sendable, Hashable {
 /// How a request was routed, and why.
 public struct Route: Codable, Sendable, Hashable {
     public var kind: String
+    /// `local` or the cloud provider's name; empty when no backend may take the request.
     public var backend: String
     public var model: String
-    public var reasons: [String]
-    public init(kind: String, backend: String, model: String, reasons: [String]) {
+    /// Every step of the routing policy (and of the cascade), in order.
+    public var reasons: [RouteReasonInfo]
+    public init(kind: String, backend: String, model: String, reasons: [RouteReasonInfo]) {
         self.kind = kind
         self.backend = backend
         self.model = model
         self.reasons = reasons
+    }
+}
+
+/// One step of the routing policy and what it decided.
+public struct RouteReasonInfo: Codable, Sendable, Hashable {
+    /// `offline`, `privacy`, `secrets`, `budget`, `fit`, `kind`, `availability` or `cascade`.
+    public var step: String
+    /// What the step decided: `cloud-allowed`, `local-only`, `exclude`, `redact`, `over-budget`, `local`, `cloud`, `failover`, `retry`, `escalate`, …
+    public var outcome: String
+    /// Why, with the figures.
+    public var detail: String
+    public init(step: String, outcome: String, detail: String) {
+        self.step = step
+        self.outcome = outcome
+        self.detail = detail
     }
 }
 

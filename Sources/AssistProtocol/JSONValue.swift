@@ -21,6 +21,12 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// The elements this value holds, or `nil` when it is not an array.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let elements) = self { return elements }
+        return nil
+    }
+
     /// The integer this value holds, or `nil` when it is not an integer.
     public var integerValue: Int? {
         if case .integer(let value) = self { return value }

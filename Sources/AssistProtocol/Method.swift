@@ -39,6 +39,8 @@ public enum MethodRegistry {
         CodeActionRequest.self,
         ExecuteCommandRequest.self,
         ClassifyRequest.self,
+        RefactorRequest.self,
+        AskRequest.self,
     ]
 
     /// Notifications the client sends to the daemon.

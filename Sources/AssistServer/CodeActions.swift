@@ -45,11 +45,22 @@ extension Server {
             return only.contains { kind == $0 || kind.hasPrefix($0 + ".") }
         }
         let declarationKind = AssistCodeActionKind.documentDeclaration, fileKind = AssistCodeActionKind.documentFile
-        guard wanted(declarationKind) || wanted(fileKind), let input = try? docstringInput(request.textDocument.uri) else {
+        let selectionKind = AssistCodeActionKind.refactorSelection
+        guard wanted(declarationKind) || wanted(fileKind) || wanted(selectionKind),
+              let input = try? docstringInput(request.textDocument.uri)
+        else {
             return []
         }
         let analysis = SwiftAnalyzer.analyze(source: input.text)
         var actions: [CodeAction] = []
+        if wanted(selectionKind), request.range.start != request.range.end {
+            let title = "Refactor selection with assist…"
+            let arguments = RefactorCommandArguments(uri: input.uri, range: request.range, version: input.version)
+            let argument = (try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(arguments))) ?? .null
+            actions.append(CodeAction(
+                title: title, kind: selectionKind,
+                command: Command(title: title, command: RefactorCommandArguments.command, arguments: [argument])))
+        }
         let line = request.range.start.line
         if wanted(declarationKind), line >= 0,
            let candidate = (try? DocstringPlanner.candidates(.line(line + 1), analysis: analysis, source: input.text))?.first
@@ -83,6 +94,9 @@ extension Server {
     /// - Throws: `ResponseError`: invalid params for an unknown command or bad arguments,
     ///   content modified when the document changed, request failed when the editor refused the edit.
     func executeCommand(_ request: ExecuteCommandRequest, progress: ProgressReporter) async throws -> DocstringCommandResult {
+        if request.command == RefactorCommandArguments.command {
+            return try await executeRefactor(request, progress: progress)
+        }
         guard request.command == DocstringCommandArguments.command else {
             throw ResponseError.invalidParams(
                 "unknown command '\(request.command)'; this daemon runs \(ExecuteCommandRequest.commands.joined(separator: ", "))")
@@ -95,18 +109,8 @@ extension Server {
         guard choices == 1 else {
             throw ResponseError.invalidParams("give exactly one of line, symbol or all: true")
         }
-        guard clientEditCapabilities.applyEdit else {
-            throw ResponseError(
-                .requestFailed,
-                "the client did not announce workspace/applyEdit (capabilities.workspace.applyEdit); assist/docstring answers the edits instead")
-        }
         let uri = arguments.uri
-        let input = try docstringInput(uri)
-        if let offered = arguments.version, input.version != offered {
-            throw ResponseError(
-                .contentModified,
-                "\(uri) changed since the action was offered (version \(offered), now \(input.version.map(String.init) ?? "closed")); nothing was written: ask for the action again")
-        }
+        let input = try commandInput(uri, offeredVersion: arguments.version, method: DocstringRequest.method)
         let selection: DocstringSelection = if let line = arguments.line {
             .line(line + 1)
         } else if let symbol = arguments.symbol {
@@ -129,15 +133,67 @@ extension Server {
                 : "no comment passed validation (\(result.failures.count) failed); no edit was sent"
             return DocstringCommandResult(applied: false, message: message, declarations: [], failures: result.failures)
         }
-        let edit: WorkspaceEdit = if clientEditCapabilities.documentChanges, let version = current.version {
+        let names = result.declarations.map(\.name)
+        let label = names.count == 1 ? "Document \(names[0])" : "Document \(names.count) declarations"
+        try await applyInEditor(edits, uri: uri, version: current.version, label: label)
+        let failed = result.failures.isEmpty ? "" : "; \(result.failures.count) failed validation and were left undocumented"
+        return DocstringCommandResult(
+            applied: true, message: "documented \(names.joined(separator: ", "))\(failed)",
+            declarations: result.declarations, failures: result.failures)
+    }
+
+    /// Runs `assist.refactor`: the `assist/refactor` pipeline on the selection, then
+    /// `workspace/applyEdit` with the checked edit, unless the document changed meanwhile.
+    func executeRefactor(_ request: ExecuteCommandRequest, progress: ProgressReporter) async throws -> DocstringCommandResult {
+        guard let argumentList = request.arguments, argumentList.count == 1 else {
+            throw ResponseError.invalidParams("\(request.command) takes one argument: {uri, range, version, instruction}")
+        }
+        let arguments: RefactorCommandArguments = try Self.decodeParams(argumentList[0])
+        guard let instruction = arguments.instruction, !instruction.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw ResponseError.invalidParams("assist.refactor needs an instruction: ask the user for one and pass it as the argument's instruction")
+        }
+        let uri = arguments.uri
+        let input = try commandInput(uri, offeredVersion: arguments.version, method: RefactorRequest.method)
+        let result = try await refactor(
+            RefactorRequest(textDocument: TextDocumentIdentifier(uri: uri), instruction: instruction, range: arguments.range, model: arguments.model),
+            progress: progress)
+        try Task.checkCancellation()
+        let current = try? docstringInput(uri)
+        guard let current, current.text == input.text, input.version == nil || current.version == input.version else {
+            throw ResponseError(.contentModified, "\(uri) changed while it was refactored; nothing was applied: run the action again")
+        }
+        try await applyInEditor(result.edits[uri] ?? [], uri: uri, version: current.version, label: "Refactor: \(instruction)")
+        return DocstringCommandResult(
+            applied: true, message: "refactored with \(result.route.backend) \(result.route.model)", declarations: [], failures: [])
+    }
+
+    /// The document a command runs on, once the client can apply edits and the document is still at
+    /// the version the action was offered for.
+    func commandInput(_ uri: String, offeredVersion: Int?, method: String) throws(ResponseError) -> DocstringInput {
+        guard clientEditCapabilities.applyEdit else {
+            throw ResponseError(
+                .requestFailed,
+                "the client did not announce workspace/applyEdit (capabilities.workspace.applyEdit); \(method) answers the edits instead")
+        }
+        let input = try docstringInput(uri)
+        if let offeredVersion, input.version != offeredVersion {
+            throw ResponseError(
+                .contentModified,
+                "\(uri) changed since the action was offered (version \(offeredVersion), now \(input.version.map(String.init) ?? "closed")); nothing was written: ask for the action again")
+        }
+        return input
+    }
+
+    /// Sends edits of one document to the editor with `workspace/applyEdit`: versioned when the
+    /// client takes `documentChanges` and the document is open, else as `changes`.
+    func applyInEditor(_ edits: [TextEdit], uri: String, version: Int?, label: String) async throws {
+        let edit: WorkspaceEdit = if clientEditCapabilities.documentChanges, let version {
             WorkspaceEdit(documentChanges: [
                 TextDocumentEdit(textDocument: OptionalVersionedTextDocumentIdentifier(uri: uri, version: version), edits: edits),
             ])
         } else {
             WorkspaceEdit(changes: [uri: edits])
         }
-        let names = result.declarations.map(\.name)
-        let label = names.count == 1 ? "Document \(names[0])" : "Document \(names.count) declarations"
         let answer: ApplyWorkspaceEditResult
         do {
             answer = try await sendRequest(ApplyWorkspaceEditRequest(label: label, edit: edit))
@@ -147,10 +203,6 @@ extension Server {
         guard answer.applied else {
             throw ResponseError(.requestFailed, "the editor did not apply the edit: \(answer.failureReason ?? "it gave no reason")")
         }
-        let failed = result.failures.isEmpty ? "" : "; \(result.failures.count) failed validation and were left undocumented"
-        return DocstringCommandResult(
-            applied: true, message: "documented \(names.joined(separator: ", "))\(failed)",
-            declarations: result.declarations, failures: result.failures)
     }
 
     /// Sends a typed request to the client and decodes its answer.

@@ -123,3 +123,84 @@ public final class LocalDocstringModel: DocstringModel, @unchecked Sendable {
         }
     }
 }
+
+extension LocalDocstringModel {
+    /// The context window before the server has started: the managed server's configured size, or
+    /// what a configured server reports (`/props`), or `nil` when it cannot be asked.
+    public func contextWindow() async -> Int? {
+        switch source {
+        case .managed(_, let server): return await server.configuration.contextSize
+        case .configured(let settings):
+            return try? await BackendFactory.make(.local, settings: settings).capabilities().contextWindow
+        }
+    }
+
+    /// The model as a ``ChatBackend``, for requests other than docstrings: the same server, started
+    /// on the first request and started again when it died.
+    public var chatBackend: any ChatBackend { LocalModelChat(model: self) }
+
+    fileprivate func currentBackend() async throws -> any ChatBackend {
+        try await backend().backend
+    }
+}
+
+/// ``LocalDocstringModel`` as a ``ChatBackend``: a connection that fails before any event means the
+/// managed server died; it is started again and the request is sent once more.
+struct LocalModelChat: ChatBackend {
+    let local: LocalDocstringModel
+
+    init(model: LocalDocstringModel) {
+        local = model
+    }
+
+    var name: String { "local" }
+    var model: String {
+        switch local.source {
+        case .managed(let spec, _): spec.id
+        case .configured(let settings): settings.model
+        }
+    }
+
+    func chat(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<ChatEvent, any Error>.makeStream()
+        let local = self.local
+        let task = Task {
+            var sentAny = false
+            do {
+                do {
+                    for try await event in try await local.currentBackend().chat(request) {
+                        sentAny = true
+                        continuation.yield(event)
+                    }
+                } catch let error as BackendError where error.kind == .connection && !sentAny {
+                    guard let server = local.server else { throw error }
+                    await server.waitUntilGone(for: .seconds(2))
+                    for try await event in try await local.currentBackend().chat(request) {
+                        continuation.yield(event)
+                    }
+                }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    func capabilities() async throws -> BackendCapabilities {
+        try await local.currentBackend().capabilities()
+    }
+
+    func countTokens(_ text: String) async throws -> TokenCount {
+        TokenCount.estimate(text)
+    }
+
+    func health() async -> BackendHealth {
+        do {
+            return try await local.currentBackend().health()
+        } catch {
+            return .unavailable(reason: "\(error)")
+        }
+    }
+}

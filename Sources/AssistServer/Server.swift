@@ -203,6 +203,7 @@ public final class Server: Sendable {
             try await self.docstring(request, progress: context.progress)
         }
         registerCodeActions()
+        registerRouting()
     }
 
     /// Decodes request parameters into a typed request; absent parameters decode as `{}`.
@@ -617,7 +618,7 @@ public final class Server: Sendable {
     // MARK: - Index
 
     /// The index, with every changed editor buffer applied as an overlay.
-    private func currentIndex() throws(ResponseError) -> (SwiftWorkspaceIndex, root: String) {
+    func currentIndex() throws(ResponseError) -> (SwiftWorkspaceIndex, root: String) {
         let (index, repository, error, stale) = state.withLock { state in
             defer { state.staleOverlays.removeAll() }
             return (state.workspaceIndex, state.repository, state.repositoryError, state.staleOverlays)
@@ -692,7 +693,21 @@ public final class Server: Sendable {
                 instruction: instruction, file: documentPath, selection: selection, text: documentText)
             return Classifier.classify(input)
         }
-        return WireResults.classification(classification)
+        var result = WireResults.classification(classification)
+        let runner = RoutedRequestRunner(setup: try await routingSetup())
+        let gatherer = routingGatherer(index: index, root: root)
+        let requestFile: RequestFile? = if let documentPath, let text = documentText ?? gatherer.readText(documentPath) {
+            RequestFile(path: documentPath, text: text)
+        } else {
+            nil
+        }
+        let preview = try await Self.offThePool { () throws(GitError) in
+            try runner.preview(
+                instruction: instruction, classification: classification, file: requestFile, selection: selection,
+                gatherer: gatherer)
+        }
+        result.route = WireResults.routePreview(preview.decision, promptTokens: preview.promptTokens)
+        return result
     }
 
     // MARK: - Docstrings
@@ -781,11 +796,17 @@ public final class Server: Sendable {
         return (outcome, model.identifier)
     }
 
+    /// The served repository, or `nil` when the workspace is not in one.
+    var servedRepository: Repository? { state.withLock { $0.repository } }
+
+    /// The daemon's logger, for extensions in other files.
+    var serverLogger: Logger { logger }
+
     /// What the client said it can do with `workspace/applyEdit`.
     var clientEditCapabilities: ClientEditCapabilities { state.withLock { $0.clientEdits } }
 
     /// The local model for docstrings, prepared once per id and kept for the daemon's life.
-    private func docstringModel(_ id: String?) async throws -> LocalDocstringModel {
+    func docstringModel(_ id: String?) async throws -> LocalDocstringModel {
         let wanted = id ?? LocalDocstringModel.defaultModelID
         if let model = state.withLock({ $0.docstringModels[wanted] }) { return model }
         let model: LocalDocstringModel
@@ -803,7 +824,7 @@ public final class Server: Sendable {
     }
 
     /// Runs blocking index work on a global queue, so it never holds a cooperative thread.
-    private static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws(GitError) -> T) async throws -> T {
+    static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws(GitError) -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 do {

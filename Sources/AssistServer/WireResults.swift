@@ -1,3 +1,4 @@
+import Foundation
 import AssistCore
 import AssistDocstrings
 import AssistIndex
@@ -49,7 +50,10 @@ public enum WireResults {
             diff: outcome.diff, edits: edits.isEmpty ? [:] : [uri: edits],
             route: Route(
                 kind: "docstring", backend: "local", model: model,
-                reasons: ["docstring requests go to the local model", "the local model is managed by assist (llama-server)"]),
+                reasons: [
+                    RouteReasonInfo(step: "kind", outcome: "local", detail: "Docstrings go to the local model."),
+                    RouteReasonInfo(step: "availability", outcome: "available", detail: "\(model) answers on this machine."),
+                ]),
             usage: Usage(promptTokens: outcome.promptTokens, completionTokens: outcome.completionTokens), costUSD: 0,
             cached: !outcome.documented.isEmpty && outcome.documented.allSatisfy(\.cached),
             validation: Validation(passed: outcome.failures.isEmpty, checks: outcome.validation),
@@ -87,5 +91,73 @@ public enum WireResults {
         }
         return PackedContextResult(
             budget: context.budget, totalTokens: context.totalTokens, tokenEstimate: "UTF-8 bytes / 4, rounded up", files: files)
+    }
+
+    /// The wire form of routing steps.
+    public static func reasons(_ reasons: [RouteReason]) -> [RouteReasonInfo] {
+        reasons.map { RouteReasonInfo(step: $0.step, outcome: $0.outcome, detail: $0.detail) }
+    }
+
+    /// LSP edits by `file://` URI for changed files under a root.
+    static func edits(_ changes: [String: (old: String, new: String)], root: String) -> [String: [TextEdit]] {
+        var result: [String: [TextEdit]] = [:]
+        for (path, change) in changes {
+            let uri = URL(fileURLWithPath: root).appendingPathComponent(path).absoluteString
+            result[uri] = TextEdits.make(old: change.old, new: change.new).map { edit in
+                TextEdit(
+                    range: Range(
+                        start: Position(line: edit.range.start.line, character: edit.range.start.character),
+                        end: Position(line: edit.range.end.line, character: edit.range.end.character)),
+                    newText: edit.newText)
+            }
+        }
+        return result
+    }
+
+    /// The result of `assist/refactor` and `assist refactor --json`.
+    ///
+    /// - Parameters:
+    ///   - outcome: The checked outcome.
+    ///   - root: The repository's working directory, for the edits' URIs.
+    /// - Returns: The wire result.
+    public static func refactor(_ outcome: RoutedEditOutcome, root: String) -> RefactorResult {
+        RefactorResult(
+            diff: outcome.diff, edits: edits(outcome.changes, root: root),
+            route: Route(kind: outcome.kind.rawValue, backend: outcome.backend, model: outcome.model, reasons: reasons(outcome.reasons)),
+            usage: Usage(promptTokens: outcome.usage.promptTokens, completionTokens: outcome.usage.completionTokens),
+            costUSD: outcome.costUSD, cached: false, validation: Validation(passed: true, checks: outcome.validation),
+            attempts: outcome.attempts, explanation: outcome.prose)
+    }
+
+    /// The result of `assist/ask` and `assist ask --json`.
+    ///
+    /// - Parameters:
+    ///   - outcome: The outcome.
+    ///   - root: The repository's working directory, for the edits' URIs.
+    /// - Returns: The wire result.
+    public static func ask(_ outcome: RoutedAskOutcome, root: String) -> AskResult {
+        AskResult(
+            answer: outcome.answer, diff: outcome.diff, edits: edits(outcome.changes, root: root),
+            route: Route(
+                kind: outcome.classification.kind.rawValue, backend: outcome.backend, model: outcome.model,
+                reasons: reasons(outcome.reasons)),
+            usage: Usage(promptTokens: outcome.usage.promptTokens, completionTokens: outcome.usage.completionTokens),
+            costUSD: outcome.costUSD, cached: false,
+            validation: Validation(passed: outcome.changeError == nil, checks: outcome.validation),
+            changeError: outcome.changeError, confidence: outcome.classification.confidence,
+            context: packedContext(outcome.context), attempts: outcome.attempts)
+    }
+
+    /// A routing decision as `assist/classify` shows it.
+    ///
+    /// - Parameters:
+    ///   - decision: The decision.
+    ///   - promptTokens: The prompt tokens it assumed.
+    /// - Returns: The wire preview.
+    public static func routePreview(_ decision: RouteDecision, promptTokens: Int) -> RoutePreview {
+        RoutePreview(
+            backend: decision.primary?.name ?? "", model: decision.primary?.model ?? "",
+            fallback: decision.fallback.map { "\($0.name) \($0.model)" }, reasons: reasons(decision.reasons),
+            refusal: decision.refusal, promptTokens: promptTokens)
     }
 }

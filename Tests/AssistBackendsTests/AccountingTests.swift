@@ -17,6 +17,14 @@ private func temporaryPath() -> String {
         #expect(problems.count == 3)
     }
 
+    @Test func aSlashSeparatesThePricesWhereCommasSeparateItems() {
+        // ASSIST_PROVIDERS_ANTHROPIC_PRICES="claude-sonnet-4-5=3/15,claude-haiku=1/5"
+        let (table, problems) = PriceTable.parse(["claude-sonnet-4-5=3/15", "claude-haiku=1/5"])
+        #expect(problems.isEmpty)
+        #expect(table.prices["claude-sonnet-4-5"] == ModelPrice(inputPerMillion: 3, outputPerMillion: 15))
+        #expect(table.prices["claude-haiku"] == ModelPrice(inputPerMillion: 1, outputPerMillion: 5))
+    }
+
     @Test func costPerMillion() {
         let table = PriceTable(prices: ["m": ModelPrice(inputPerMillion: 3, outputPerMillion: 15)])
         let cost = table.cost(of: TokenUsage(promptTokens: 1_000, completionTokens: 2_000), model: "m")

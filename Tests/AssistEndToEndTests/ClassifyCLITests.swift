@@ -68,8 +68,10 @@ struct ClassifyCLITests {
         #expect(pieces.allSatisfy { ["full", "signature"].contains($0["form"] as? String ?? "") })
         #expect(pieces.allSatisfy { ($0["startLine"] as? Int ?? 0) >= 1 && ($0["endLine"] as? Int ?? 0) >= ($0["startLine"] as? Int ?? 0) })
 
-        let withoutFlag = try runAssist(["ask", "How does it work?"], in: fixture.path)
-        #expect(withoutFlag.status != 0)
-        #expect(withoutFlag.stderr.contains("--context-only"))
+        // Without --context-only a model is needed: with none installed and no cloud, it says what to do.
+        let withoutModel = try runAssist(["ask", "How does it work?"], in: fixture.path, environment: ["ASSIST_CACHE_DIR": fixture.path + "/.git/no-cache"])
+        #expect(withoutModel.status == 1)
+        #expect(withoutModel.stderr.contains("assist model install"), "\(withoutModel.stderr)")
+        #expect(withoutModel.stderr.contains("availability: refused"), "\(withoutModel.stderr)")
     }
 }

@@ -100,10 +100,3 @@ struct IndexMethodTests {
         #expect(reply.errorMessage.contains("not a git repository"))
     }
 }
-
-extension JSONValue {
-    var arrayValue: [JSONValue]? {
-        if case .array(let elements) = self { return elements }
-        return nil
-    }
-}

@@ -1,5 +1,5 @@
 /// The price of one model, in US dollars per million tokens.
-public struct ModelPrice: Sendable, Equatable {
+public struct ModelPrice: Sendable, Hashable {
     /// Dollars per million prompt tokens.
     public var inputPerMillion: Double
     /// Dollars per million completion tokens.
@@ -33,7 +33,7 @@ public struct PriceTable: Sendable, Equatable {
         self.prices = prices
     }
 
-    /// Parses entries of the form `MODEL=INPUT,OUTPUT` (dollars per million tokens). The model is
+    /// Parses entries of the form `MODEL=INPUT,OUTPUT` or `MODEL=INPUT/OUTPUT` (dollars per million tokens). The model is
     /// what precedes the last `=`, so names with `:` or `/` work.
     /// - Parameter entries: The entries.
     /// - Returns: The table, and a message for each entry that could not be read.
@@ -46,7 +46,8 @@ public struct PriceTable: Sendable, Equatable {
                 continue
             }
             let model = entry[..<equals].trimmingSpaces()
-            let numbers = entry[entry.index(after: equals)...].split(separator: ",").map { $0.trimmingSpaces() }
+            // `INPUT,OUTPUT`, or `INPUT/OUTPUT` where commas separate list items (environment variables).
+            let numbers = entry[entry.index(after: equals)...].split(whereSeparator: { $0 == "," || $0 == "/" }).map { $0.trimmingSpaces() }
             guard !model.isEmpty, numbers.count == 2, let input = Double(numbers[0]), let output = Double(numbers[1]),
                 input >= 0, output >= 0
             else {

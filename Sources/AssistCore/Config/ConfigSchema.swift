@@ -344,10 +344,57 @@ extension ConfigKey {
                 summary: "The most requests at once to \(provider.rawValue); the others wait.", minimum: 1),
             ConfigKey(
                 name: prefix + "prices", type: .strings, defaultValue: .strings([]),
-                summary: "Prices per model as \"MODEL=INPUT,OUTPUT\", in US dollars per million prompt and completion tokens. User file or environment only.",
+                summary: "Prices per model as \"MODEL=INPUT,OUTPUT\" (or \"MODEL=INPUT/OUTPUT\", as the environment needs), in US dollars per million prompt and completion tokens. User file or environment only.",
                 isUserOnly: true),
         ]
     }
+}
+
+extension ConfigKey {
+    /// `routing.offline`: nothing leaves the machine.
+    public static let routingOffline = ConfigKey(
+        name: "routing.offline", type: .bool, defaultValue: .bool(false),
+        summary: "Offline mode: no request goes to a cloud backend.")
+
+    /// `routing.cloudProvider`: the cloud backend multi-file work and escalations go to.
+    public static let routingCloudProvider = ConfigKey(
+        name: "routing.cloudProvider", type: .string,
+        summary: "The cloud backend for multi-file work and escalations (its API key must be set); unset means none. User file or environment only, so that a repository cannot send its code out.",
+        allowedValues: ["anthropic", "openai", "gemini"], isUserOnly: true)
+
+    /// `routing.localMaxTokens`: the largest refactor prompt the kind rule keeps local.
+    public static let routingLocalMaxTokens = ConfigKey(
+        name: "routing.localMaxTokens", type: .integer, defaultValue: .integer(8_000),
+        summary: "Refactors with prompts up to this many tokens go to the local model; larger ones prefer the cloud.",
+        minimum: 1)
+
+    /// `routing.escalate`: whether the cascade may send a failed local answer's request to the cloud.
+    public static let routingEscalate = ConfigKey(
+        name: "routing.escalate", type: .bool, defaultValue: .bool(true),
+        summary: "Whether a request whose local answer fails validation twice may go to the cloud backend (when policy allows).")
+
+    /// `privacy.localOnly`: path globs whose files never go to a cloud backend.
+    public static let privacyLocalOnly = ConfigKey(
+        name: "privacy.localOnly", type: .strings, defaultValue: .strings([]),
+        summary: "Path globs (.gitignore-like) of files that never go to a cloud backend: a request about one stays local, and other requests leave them out of cloud-bound context.")
+
+    /// `privacy.secrets`: what to do with secrets found in cloud-bound context.
+    public static let privacySecrets = ConfigKey(
+        name: "privacy.secrets", type: .string, defaultValue: .string("redact"),
+        summary: "Secrets found in cloud-bound context: \"redact\" replaces each with a marker; \"local\" keeps the request on this machine.",
+        allowedValues: ["redact", "local"])
+
+    /// `budget.dailyUSD`: the most cloud spending per day.
+    public static let budgetDaily = ConfigKey(
+        name: "budget.dailyUSD", type: .double,
+        summary: "The most spent on cloud requests per day, in US dollars; over it the cloud is refused. User file or environment only.",
+        isUserOnly: true)
+
+    /// `budget.monthlyUSD`: the most cloud spending per month.
+    public static let budgetMonthly = ConfigKey(
+        name: "budget.monthlyUSD", type: .double,
+        summary: "The most spent on cloud requests per month, in US dollars; over it the cloud is refused. User file or environment only.",
+        isUserOnly: true)
 }
 
 extension ConfigSchema {
@@ -356,6 +403,7 @@ extension ConfigSchema {
         keys: [
             .logLevel, .logFile, .serverMaxMessageBytes, .openAIAPIKey, .anthropicAPIKey, .geminiAPIKey,
             .localAPIKey, .ollamaAPIKey, .backendsConnectTimeout, .backendsReadTimeout, .backendsMaxRetries,
-            .backendsMaxRetryDelay,
+            .backendsMaxRetryDelay, .routingOffline, .routingCloudProvider, .routingLocalMaxTokens, .routingEscalate,
+            .privacyLocalOnly, .privacySecrets, .budgetDaily, .budgetMonthly,
         ] + ProviderName.allCases.flatMap(ConfigKey.providerKeys))
 }

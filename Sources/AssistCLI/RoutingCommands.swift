@@ -1,0 +1,243 @@
+import ArgumentParser
+import AssistCore
+import AssistGit
+import AssistProtocol
+import AssistServer
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The backends and policy for a shell command, and the local model to stop afterwards.
+struct CommandRouting {
+    var setup: RoutingSetup
+    var local: LocalDocstringModel?
+
+    /// Reads the configuration of the repository at `root` and prepares the backends; starts nothing.
+    static func make(root: String, command: String, model: String? = nil) async -> CommandRouting {
+        let environment = ProcessInfo.processInfo.environment
+        let home = FileManager.default.homeDirectoryForCurrentUser.path
+        let (configuration, diagnostics) = ConfigurationFiles.load(repositoryRoot: root, environment: environment, homeDirectory: home)
+        for diagnostic in diagnostics where diagnostic.severity == .error {
+            FileHandle.standardError.write(Data("assist \(command): \(diagnostic)\n".utf8))
+        }
+        var local: LocalDocstringModel?
+        var problem: String?
+        do {
+            local = try await LocalDocstringModel.prepare(modelID: model, configuration: configuration, environment: environment, homeDirectory: home)
+        } catch {
+            problem = error.description
+        }
+        let common: String
+        do {
+            common = try Repository.open(at: root).commonDirectory
+        } catch {
+            RepositoryWorkspace.fail(command, "\(error)")
+        }
+        let setup = await RoutingSetup.make(
+            configuration: configuration, localModel: local, localProblem: problem, gitCommonDirectory: common,
+            environment: environment, homeDirectory: home)
+        for problem in setup.problems { FileHandle.standardError.write(Data("assist \(command): \(problem)\n".utf8)) }
+        return CommandRouting(setup: setup, local: local)
+    }
+
+    /// A runner that reports each model call on standard error when it is a terminal.
+    func runner(command: String) -> RoutedRequestRunner {
+        var runner = RoutedRequestRunner(setup: setup)
+        if isatty(STDERR_FILENO) == 1 {
+            runner.onAttempt = { backend, attempt in
+                FileHandle.standardError.write(Data("assist \(command): asking \(backend) (call \(attempt))…\n".utf8))
+            }
+        }
+        return runner
+    }
+
+    /// Prints a failed request's message and its route's reasons, stops the local model, and exits 1.
+    func fail(_ command: String, _ error: any Error) async -> Never {
+        await local?.stop()
+        var message = "assist \(command): \(error is CancellationError ? "cancelled" : "\(error)")\n"
+        if let error = error as? RoutedRequestError, !error.reasons.isEmpty {
+            message += "route:\n" + error.reasons.map { "  \($0.step): \($0.outcome) — \($0.detail)\n" }.joined()
+        }
+        FileHandle.standardError.write(Data(message.utf8))
+        Foundation.exit(1)
+    }
+}
+
+/// Writing a changed file: atomically, and only if it still holds what the request read.
+enum FileReplacement {
+    /// Replaces the file at `path` with `text` unless its content is no longer `expected`.
+    /// - Returns: `nil` when written, else why not.
+    static func write(_ text: String, replacing expected: String?, at path: String) -> String? {
+        let current = FileManager.default.contents(atPath: path).flatMap { String(data: $0, encoding: .utf8) }
+        guard current == expected else {
+            return "\(path) changed since it was read; nothing was written (run the command again)"
+        }
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        let directory = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            return "cannot create \(directory): \(error.localizedDescription)"
+        }
+        let temporary = path + ".assist-\(getpid()).tmp"
+        let permissions = attributes?[.posixPermissions].map { [FileAttributeKey.posixPermissions: $0] }
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: permissions) else {
+            return "cannot write next to \(path)"
+        }
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            return "cannot replace \(path): \(String(cString: strerror(errno)))"
+        }
+        return nil
+    }
+
+    /// Writes every change under `root`; refuses paths outside it or in `.git/`. Exits 1 on the first failure.
+    static func apply(_ changes: [String: (old: String, new: String)], root: String, command: String, existing: (String) -> Bool) {
+        for path in changes.keys.sorted() {
+            let change = changes[path]!
+            guard !path.hasPrefix("/"), !path.split(separator: "/").contains(".."), path != ".git", !path.hasPrefix(".git/") else {
+                RepositoryWorkspace.fail(command, "refusing to write \(path)")
+            }
+            if let problem = write(change.new, replacing: existing(path) ? change.old : nil, at: root + "/" + path) {
+                RepositoryWorkspace.fail(command, problem)
+            }
+        }
+    }
+}
+
+/// `assist refactor FILE --instruction "…"`: a checked rewrite of one file, routed by policy.
+struct RefactorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "refactor",
+        abstract: "Rewrite code in one Swift file as an instruction says; prints a unified diff.",
+        discussion: """
+            The request is routed by policy (offline mode, privacy.localOnly, secrets, budget, context \
+            fit, kind, availability): small refactors go to the local model, which rewrites the --range \
+            lines (or the whole file); a cloud model answers with SEARCH/REPLACE blocks, matched \
+            tolerant of whitespace and indentation. The diff is printed only after it has been checked: \
+            it applies to the file as read and the file still parses. An answer that fails is asked \
+            again once with the error, then escalated to the cloud when policy allows. --apply writes \
+            the change, refusing if the file changed meanwhile. The route and its reasons are in --json.
+            """
+    )
+
+    @Argument(help: "The Swift file.")
+    var file: String
+
+    @Option(help: "What to change.")
+    var instruction: String
+
+    @Option(help: "The lines to change, 1-based and inclusive: START:END (default: the whole file).")
+    var range: String?
+
+    @Flag(help: "Write the change to the file (atomically).")
+    var apply = false
+
+    @Flag(help: "Print the full result object as JSON.")
+    var json = false
+
+    @Option(help: "The local model: qwen2.5-coder-0.5b (default) or smollm2-135m; with providers.local.baseURL set, the model name sent to that server.")
+    var model: String?
+
+    func validate() throws {
+        if let range { _ = try ClassifyCommand.parseSelection(range) }
+        if instruction.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--instruction is empty") }
+    }
+
+    func run() async throws {
+        let target = try DocstringFile.locate(file)
+        let routing = await CommandRouting.make(root: target.repositoryRoot, command: "refactor", model: model)
+        let outcome: RoutedEditOutcome
+        do {
+            outcome = try await routing.runner(command: "refactor").refactor(
+                file: RequestFile(path: target.relativePath, text: target.text), instruction: instruction,
+                range: try range.map(ClassifyCommand.parseSelection))
+        } catch {
+            await routing.fail("refactor", error)
+        }
+        await routing.local?.stop()
+        if apply {
+            FileReplacement.apply(outcome.changes, root: target.repositoryRoot, command: "refactor") { _ in true }
+        }
+        if json {
+            print(try JSONOutput.encode(WireResults.refactor(outcome, root: target.repositoryRoot)))
+        } else if !apply {
+            print(outcome.diff, terminator: "")
+        } else {
+            FileHandle.standardError.write(Data("assist refactor: changed \(file) (\(outcome.backend) \(outcome.model))\n".utf8))
+        }
+    }
+}
+
+/// `assist egress`: every request that left the machine, from `.git/assist/egress.jsonl`.
+struct EgressCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "egress",
+        abstract: "List every request that left the machine (the egress ledger).",
+        discussion: """
+            Each request sent to a cloud backend is recorded in <git dir>/assist/egress.jsonl before it \
+            is sent: time, backend, model, kind, the files and byte ranges it carried, its estimated \
+            tokens and highest cost, and the secrets redacted from it. Nothing else leaves the machine.
+            """
+    )
+
+    @Option(help: "Only requests at or after this time: YYYY-MM-DD (UTC) or an ISO 8601 time.")
+    var since: String?
+
+    @Flag(help: "Print the entries as JSON.")
+    var json = false
+
+    static func parseDate(_ text: String) -> Date? {
+        let full = ISO8601DateFormatter()
+        if let date = full.date(from: text) { return date }
+        full.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = full.date(from: text) { return date }
+        let day = ISO8601DateFormatter()
+        day.formatOptions = [.withFullDate]
+        day.timeZone = TimeZone(identifier: "UTC")
+        return day.date(from: text)
+    }
+
+    func validate() throws {
+        if let since, Self.parseDate(since) == nil { throw ValidationError("--since is YYYY-MM-DD or an ISO 8601 time: got \(since)") }
+    }
+
+    func run() throws {
+        let repository: Repository
+        do {
+            repository = try Repository.open(at: FileManager.default.currentDirectoryPath)
+        } catch {
+            RepositoryWorkspace.fail("egress", "\(error)")
+        }
+        let ledger = EgressLedger(gitCommonDirectory: repository.commonDirectory)
+        let (entries, problems) = ledger.read(since: since.flatMap(Self.parseDate))
+        for problem in problems { FileHandle.standardError.write(Data("assist egress: \(problem)\n".utf8)) }
+        if json {
+            print(try JSONOutput.encode(EgressReport(ledger: ledger.path, entries: entries)))
+            return
+        }
+        guard !entries.isEmpty else {
+            print("nothing has left the machine\(since.map { " since \($0)" } ?? "") (ledger: \(ledger.path))")
+            return
+        }
+        for entry in entries {
+            let bytes = entry.files.reduce(0) { $0 + $1.ranges.reduce(0) { $0 + ($1.count == 2 ? $1[1] - $1[0] : 0) } }
+            let cost = entry.costUSD.map { String(format: "≤ $%.4f", $0) } ?? "unpriced"
+            print("\(entry.time)  \(entry.backend)/\(entry.model)  \(entry.kind)  \(entry.promptTokens) tokens  \(cost)  \(entry.files.count) file(s), \(bytes) bytes of files, \(entry.redactions.count) redaction(s)")
+            for file in entry.files {
+                print("    \(file.path) " + file.ranges.map { "[\($0.first ?? 0), \($0.last ?? 0))" }.joined(separator: " "))
+            }
+            for redaction in entry.redactions { print("    redacted \(redaction.kind) at \(redaction.path):\(redaction.line)") }
+        }
+        let total = entries.compactMap(\.costUSD).reduce(0, +)
+        print("\(entries.count) request(s), at most \(String(format: "$%.4f", total)) (ledger: \(ledger.path))")
+    }
+}
+
+/// `assist egress --json`.
+struct EgressReport: Encodable {
+    var ledger: String
+    var entries: [EgressEntry]
+}

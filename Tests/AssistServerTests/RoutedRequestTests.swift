@@ -1,0 +1,249 @@
+import AssistCore
+import AssistServer
+import Foundation
+import Synchronization
+import Testing
+
+/// A backend that answers from a script and records what it was asked.
+final class ScriptedBackend: ChatBackend, Sendable {
+    enum Answer: Sendable {
+        case text(String)
+        case down
+    }
+
+    let name: String
+    let model: String
+    private let script: Mutex<[Answer]>
+    private let asked = Mutex<[ChatRequest]>([])
+
+    init(name: String, model: String, answers: [Answer]) {
+        self.name = name
+        self.model = model
+        script = Mutex(answers)
+    }
+
+    var requests: [ChatRequest] { asked.withLock { $0 } }
+
+    func chat(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, any Error> {
+        asked.withLock { $0.append(request) }
+        let answer = script.withLock { $0.isEmpty ? Answer.down : $0.removeFirst() }
+        let name = self.name
+        return AsyncThrowingStream { continuation in
+            switch answer {
+            case .down:
+                continuation.finish(throwing: BackendError(.connection, backend: name, message: "127.0.0.1:1 refused the connection; is the server running?"))
+            case .text(let text):
+                continuation.yield(.text(text))
+                continuation.yield(.usage(TokenUsage(promptTokens: 100, completionTokens: 20)))
+                continuation.yield(.finish(.stop))
+                continuation.finish()
+            }
+        }
+    }
+
+    func capabilities() async throws -> BackendCapabilities {
+        BackendCapabilities(contextWindow: 8_192, constraints: [.grammar], promptCaching: false)
+    }
+
+    func countTokens(_ text: String) async throws -> TokenCount { TokenCount.estimate(text) }
+    func health() async -> BackendHealth { .available }
+}
+
+/// A scratch `.git` directory for the ledger.
+private func scratchGitDirectory() throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("assist-routing-\(UUID().uuidString)/.git").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+private func configuration(_ environment: [String: String]) -> Configuration {
+    Configuration(layers: [ConfigLoader.environmentLayer(environment).0])
+}
+
+private func setup(local: ScriptedBackend?, cloud: ScriptedBackend?, environment: [String: String] = [:], gitDirectory: String) -> RoutingSetup {
+    RoutingSetup(
+        local: local.map { RoutableBackend(candidate: RouteCandidate(name: "local", model: $0.model, place: .local, contextWindow: 8_192), backend: $0) },
+        cloud: cloud.map {
+            RoutableBackend(
+                candidate: RouteCandidate(
+                    name: $0.name, model: $0.model, place: .cloud, contextWindow: 200_000,
+                    price: ModelPrice(inputPerMillion: 3, outputPerMillion: 15)),
+                backend: $0)
+        },
+        configuration: configuration(environment), ledger: EgressLedger(gitCommonDirectory: gitDirectory))
+}
+
+private let counter = RequestFile(path: "Sources/Counter.swift", text: """
+    struct Counter {
+        var count = 0
+
+        mutating func increment() {
+            count = count + 1
+        }
+    }
+
+    let deployKey = "AKIAIOSFODNN7EXAMPLE"
+
+    """)
+
+@Suite("routed requests: the cascade, failover, privacy and the ledger")
+struct RoutedRequestTests {
+    @Test func aValidLocalAnswerIsCheckedAndReturned() async throws {
+        let git = try scratchGitDirectory()
+        let local = ScriptedBackend(name: "local", model: "small", answers: [.text("```swift\n    mutating func increment() {\n        count += 1\n    }\n```\n")])
+        let runner = RoutedRequestRunner(setup: setup(local: local, cloud: nil, gitDirectory: git))
+        let outcome = try await runner.refactor(file: counter, instruction: "use +=", range: 4...6)
+        #expect(outcome.backend == "local")
+        #expect(outcome.attempts == 1)
+        #expect(outcome.diff.contains("-        count = count + 1\n+        count += 1\n"))
+        #expect(outcome.changes[counter.path]?.new.contains("deployKey = \"AKIAIOSFODNN7EXAMPLE\"") == true)
+        #expect(outcome.validation.contains { $0.contains("parses") })
+        // Local requests are not egress.
+        #expect(EgressLedger(gitCommonDirectory: git).read().entries.isEmpty)
+        // The local model was held to one fenced block.
+        if case .grammar(let grammar)? = local.requests.first?.constraint { #expect(grammar.contains("```swift")) } else { Issue.record("no grammar sent") }
+    }
+
+    @Test func anInvalidLocalAnswerIsRetriedThenEscalatedWithSecretsRedacted() async throws {
+        let git = try scratchGitDirectory()
+        let broken = ScriptedBackend.Answer.text("```swift\n    mutating func increment( {\n        count += 1\n```\n")
+        let local = ScriptedBackend(name: "local", model: "small", answers: [broken, broken])
+        let cloudAnswer = """
+            Sources/Counter.swift
+            <<<<<<< SEARCH
+                    count = count + 1
+            =======
+                    count += 1
+            >>>>>>> REPLACE
+            """
+        let cloud = ScriptedBackend(name: "anthropic", model: "claude", answers: [.text(cloudAnswer)])
+        let runner = RoutedRequestRunner(setup: setup(local: local, cloud: cloud, gitDirectory: git))
+        let outcome = try await runner.refactor(file: counter, instruction: "use +=", range: 4...6)
+
+        #expect(local.requests.count == 2)
+        // The retry carries the validation error.
+        #expect(local.requests.last?.messages.last?.content.contains("does not parse") == true)
+        #expect(outcome.backend == "anthropic")
+        #expect(outcome.attempts == 3)
+        #expect(outcome.reasons.filter { $0.step == "cascade" }.map(\.outcome) == ["retry", "failed", "escalate", "passed"])
+        // The secret never reached the cloud, and is still in the file after the edit.
+        let sent = cloud.requests.flatMap(\.messages).map(\.content).joined()
+        #expect(!sent.contains("AKIAIOSFODNN7EXAMPLE"))
+        #expect(sent.contains("[REDACTED:"))
+        let new = try #require(outcome.changes[counter.path]?.new)
+        #expect(new.contains("let deployKey = \"AKIAIOSFODNN7EXAMPLE\""))
+        #expect(new.contains("        count += 1\n"))
+        // One ledger line, written for the one cloud request, with the redaction.
+        let entries = EgressLedger(gitCommonDirectory: git).read().entries
+        #expect(entries.count == 1)
+        #expect(entries.first?.backend == "anthropic")
+        #expect(entries.first?.files == [EgressEntry.FileRange(path: counter.path, ranges: [[0, counter.text.utf8.count]])])
+        #expect(entries.first?.redactions.first?.line == 9)
+        #expect(outcome.costUSD > 0)
+    }
+
+    @Test func withoutEscalationTheFailureIsAClearError() async throws {
+        let git = try scratchGitDirectory()
+        let broken = ScriptedBackend.Answer.text("```swift\n    mutating func increment( {\n```\n")
+        let local = ScriptedBackend(name: "local", model: "small", answers: [broken, broken])
+        let cloud = ScriptedBackend(name: "anthropic", model: "claude", answers: [])
+        let runner = RoutedRequestRunner(setup: setup(local: local, cloud: cloud, environment: ["ASSIST_ROUTING_ESCALATE": "false"], gitDirectory: git))
+        await #expect {
+            try await runner.refactor(file: counter, instruction: "use +=", range: 4...6)
+        } throws: { error in
+            guard let error = error as? RoutedRequestError else { return false }
+            return error.message.contains("no answer passed validation") && error.message.contains("does not parse")
+                && error.reasons.contains { $0.step == "cascade" && $0.outcome == "refused" }
+        }
+        #expect(cloud.requests.isEmpty)
+        #expect(EgressLedger(gitCommonDirectory: git).read().entries.isEmpty)
+    }
+
+    @Test func aLocalOnlyFileNeverGoesToTheCloud() async throws {
+        let git = try scratchGitDirectory()
+        let broken = ScriptedBackend.Answer.text("```swift\n    mutating func increment( {\n```\n")
+        let local = ScriptedBackend(name: "local", model: "small", answers: [broken, broken])
+        let cloud = ScriptedBackend(name: "anthropic", model: "claude", answers: [.text("unused")])
+        let runner = RoutedRequestRunner(setup: setup(local: local, cloud: cloud, environment: ["ASSIST_PRIVACY_LOCAL_ONLY": "Sources/*.swift"], gitDirectory: git))
+        await #expect {
+            try await runner.refactor(file: counter, instruction: "use +=", range: 4...6)
+        } throws: { error in
+            guard let error = error as? RoutedRequestError else { return false }
+            return error.message.contains("privacy.localOnly") && error.reasons.contains { $0.step == "privacy" && $0.outcome == "local-only" }
+        }
+        #expect(cloud.requests.isEmpty)
+        #expect(EgressLedger(gitCommonDirectory: git).read().entries.isEmpty)
+    }
+
+    @Test func aCloudThatIsDownFailsOverToTheLocalModel() async throws {
+        let git = try scratchGitDirectory()
+        let local = ScriptedBackend(name: "local", model: "small", answers: [.text("```swift\n    mutating func increment() {\n        count += 1\n    }\n```")])
+        let cloud = ScriptedBackend(name: "anthropic", model: "claude", answers: [.down])
+        // A tiny routing.localMaxTokens makes the cloud the preferred backend of this refactor.
+        let runner = RoutedRequestRunner(setup: setup(local: local, cloud: cloud, environment: ["ASSIST_ROUTING_LOCAL_MAX_TOKENS": "1"], gitDirectory: git))
+        let outcome = try await runner.refactor(file: counter, instruction: "use +=", range: 4...6)
+        #expect(outcome.backend == "local")
+        #expect(outcome.reasons.contains { $0.step == "kind" && $0.outcome == "cloud" })
+        #expect(outcome.reasons.contains { $0.step == "availability" && $0.outcome == "failover" && $0.detail.contains("refused the connection") })
+        // The attempt was recorded before it was sent, though it failed.
+        #expect(EgressLedger(gitCommonDirectory: git).read().entries.count == 1)
+    }
+
+    @Test func aLocalModelThatIsDownHandsOverEvenWithoutEscalation() async throws {
+        let git = try scratchGitDirectory()
+        let local = ScriptedBackend(name: "local", model: "small", answers: [.down])
+        let cloudAnswer = "<<<<<<< SEARCH\n        count = count + 1\n=======\n        count += 1\n>>>>>>> REPLACE\n"
+        let cloud = ScriptedBackend(name: "anthropic", model: "claude", answers: [.text(cloudAnswer)])
+        let runner = RoutedRequestRunner(setup: setup(local: local, cloud: cloud, environment: ["ASSIST_ROUTING_ESCALATE": "false"], gitDirectory: git))
+        let outcome = try await runner.refactor(file: counter, instruction: "use +=", range: 4...6)
+        #expect(outcome.backend == "anthropic")
+        #expect(outcome.reasons.contains { $0.step == "availability" && $0.outcome == "failover" })
+        #expect(!outcome.reasons.contains { $0.step == "cascade" && $0.outcome == "refused" })
+    }
+
+    @Test func everyBackendDownSaysSo() async throws {
+        let git = try scratchGitDirectory()
+        let runner = RoutedRequestRunner(setup: setup(
+            local: ScriptedBackend(name: "local", model: "small", answers: [.down]),
+            cloud: ScriptedBackend(name: "anthropic", model: "claude", answers: [.down]), gitDirectory: git))
+        await #expect {
+            try await runner.refactor(file: counter, instruction: "use +=", range: 4...6)
+        } throws: { error in
+            (error as? RoutedRequestError)?.message.hasPrefix("no backend could answer") == true
+        }
+    }
+
+    @Test func aCloudAnswerThatDropsARedactionMarkerIsRefused() async throws {
+        let git = try scratchGitDirectory()
+        let dropsMarker = """
+            <<<<<<< SEARCH
+            let deployKey = "[REDACTED:awsAccessKey]"
+            =======
+            let deployKey = ""
+            >>>>>>> REPLACE
+            """
+        let cloud = ScriptedBackend(name: "anthropic", model: "claude", answers: [.text(dropsMarker), .text(dropsMarker)])
+        let runner = RoutedRequestRunner(setup: setup(local: nil, cloud: cloud, gitDirectory: git))
+        await #expect {
+            try await runner.refactor(file: counter, instruction: "clear the key", range: nil)
+        } throws: { error in
+            (error as? RoutedRequestError)?.message.contains("REDACTED") == true
+        }
+        #expect(cloud.requests.count == 2)
+        #expect(EgressLedger(gitCommonDirectory: git).read().entries.count == 2)
+    }
+
+    @Test func aFullLedgerDirectoryStopsTheRequestBeforeItIsSent() async throws {
+        let git = try scratchGitDirectory()
+        // `assist` is a file, so the ledger cannot be created.
+        FileManager.default.createFile(atPath: git + "/assist", contents: Data())
+        let cloud = ScriptedBackend(name: "anthropic", model: "claude", answers: [.text("unused")])
+        let runner = RoutedRequestRunner(setup: setup(local: nil, cloud: cloud, gitDirectory: git))
+        await #expect {
+            try await runner.refactor(file: counter, instruction: "use +=", range: nil)
+        } throws: { error in
+            (error as? RoutedRequestError)?.message.contains("egress ledger") == true
+        }
+        #expect(cloud.requests.isEmpty)
+    }
+}
