@@ -5,7 +5,9 @@ import Foundation
 import Testing
 
 /// Runs the built `assist` binary and captures its output.
-func runAssist(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+/// Runs the built `assist` and waits for it without holding a thread of the cooperative pool, so
+/// stand-in servers in the same process (whose replies run as tasks) keep answering meanwhile.
+func runAssist(_ arguments: [String], in directory: String, environment: [String: String] = [:]) async throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: try TestClient.assistBinary())
     process.arguments = arguments
@@ -27,28 +29,36 @@ func runAssist(_ arguments: [String], in directory: String, environment: [String
     process.standardOutput = try FileHandle(forWritingTo: out)
     process.standardError = try FileHandle(forWritingTo: err)
     process.standardInput = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
+    let launchError: (any Error)? = await withCheckedContinuation { continuation in
+        process.terminationHandler = { _ in continuation.resume(returning: nil) }
+        do {
+            try process.run()
+        } catch {
+            process.terminationHandler = nil
+            continuation.resume(returning: error)
+        }
+    }
+    if let launchError { throw launchError }
     return (process.terminationStatus, try String(contentsOf: out, encoding: .utf8), try String(contentsOf: err, encoding: .utf8))
 }
 
 @Suite("assist command line")
 struct CLITests {
     @Test func helpListsTheSubcommands() async throws {
-        let result = try runAssist(["--help"], in: NSTemporaryDirectory())
+        let result = try await runAssist(["--help"], in: NSTemporaryDirectory())
         #expect(result.status == 0)
         #expect(result.stdout.contains("serve"))
         #expect(result.stdout.contains("config"))
     }
 
     @Test func version() async throws {
-        let result = try runAssist(["--version"], in: NSTemporaryDirectory())
+        let result = try await runAssist(["--version"], in: NSTemporaryDirectory())
         #expect(result.status == 0)
         #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == AssistVersion.current)
     }
 
     @Test func unknownSubcommandFails() async throws {
-        let result = try runAssist(["frobnicate"], in: NSTemporaryDirectory())
+        let result = try await runAssist(["frobnicate"], in: NSTemporaryDirectory())
         #expect(result.status != 0)
         #expect(result.stderr.contains("frobnicate"))
     }
@@ -56,7 +66,7 @@ struct CLITests {
     @Test func configShowsDefaultsAndSources() async throws {
         let fixture = try FixtureRepository.make(files: [".assist.toml": "[log]\nlevel = \"debug\"\n"])
         defer { fixture.remove() }
-        let result = try runAssist(["config"], in: fixture.path, environment: ["ASSIST_SERVER_MAX_MESSAGE_BYTES": "2048"])
+        let result = try await runAssist(["config"], in: fixture.path, environment: ["ASSIST_SERVER_MAX_MESSAGE_BYTES": "2048"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("log.level = \"debug\""))
         #expect(result.stdout.contains(".assist.toml:2"))
@@ -66,12 +76,12 @@ struct CLITests {
 
     @Test func configMasksSecrets() async throws {
         let secret = "sk-test-0123456789abcdefWXYZ"
-        let result = try runAssist(["config"], in: NSTemporaryDirectory(), environment: ["OPENAI_API_KEY": secret])
+        let result = try await runAssist(["config"], in: NSTemporaryDirectory(), environment: ["OPENAI_API_KEY": secret])
         #expect(result.status == 0)
         #expect(!result.stdout.contains(secret))
         #expect(!result.stderr.contains(secret))
         #expect(result.stdout.contains("****WXYZ"))
-        let json = try runAssist(["config", "--json"], in: NSTemporaryDirectory(), environment: ["OPENAI_API_KEY": secret])
+        let json = try await runAssist(["config", "--json"], in: NSTemporaryDirectory(), environment: ["OPENAI_API_KEY": secret])
         #expect(json.status == 0)
         #expect(!json.stdout.contains(secret))
         #expect(json.stdout.contains("****WXYZ"))
@@ -80,7 +90,7 @@ struct CLITests {
     @Test func badConfigFileNamesPathLineAndKey() async throws {
         let fixture = try FixtureRepository.make(files: [".assist.toml": "# settings\n[server]\nmaxMessageBytes = \"big\"\n"])
         defer { fixture.remove() }
-        let result = try runAssist(["config"], in: fixture.path)
+        let result = try await runAssist(["config"], in: fixture.path)
         #expect(result.status == 1)
         #expect(result.stderr.contains("\(fixture.path)/.assist.toml:3"), "\(result.stderr)")
         #expect(result.stderr.contains("server.maxMessageBytes"))
@@ -89,7 +99,7 @@ struct CLITests {
     @Test func repositoryFileCannotHoldKeys() async throws {
         let fixture = try FixtureRepository.make(files: [".assist.toml": "[providers.openai]\napiKey = \"sk-in-the-repo-123456\"\n"])
         defer { fixture.remove() }
-        let result = try runAssist(["config"], in: fixture.path)
+        let result = try await runAssist(["config"], in: fixture.path)
         #expect(result.status == 1)
         #expect(result.stderr.contains(".assist.toml:2"))
         #expect(!result.stderr.contains("sk-in-the-repo-123456"))
@@ -105,14 +115,14 @@ struct IndexCLITests {
             "notes.txt": "hello\n",
         ])
         defer { fixture.remove() }
-        let cold = try runAssist(["index", "--json"], in: fixture.path)
+        let cold = try await runAssist(["index", "--json"], in: fixture.path)
         #expect(cold.status == 0, "\(cold.stderr)")
         let figures = try JSONDecoder().decode(JSONValue.self, from: Data(cold.stdout.utf8))
         #expect(figures["files"] == 2)
         #expect(figures["declarations"] == 2)
         #expect(figures["publicAPI"] == ["total": 2, "documented": 1, "undocumented": 1])
         #expect(figures["cache"]?["analyses"] == 1)
-        let warm = try runAssist(["index"], in: fixture.path + "/Sources")
+        let warm = try await runAssist(["index"], in: fixture.path + "/Sources")
         #expect(warm.status == 0)
         #expect(warm.stdout.contains("public API: 2 declarations, 1 documented, 1 undocumented"))
         #expect(warm.stdout.contains("0 analyses"))
@@ -123,7 +133,7 @@ struct IndexCLITests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assist-noindex-cli-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let result = try runAssist(["index"], in: directory)
+        let result = try await runAssist(["index"], in: directory)
         #expect(result.status == 1)
         #expect(result.stderr.contains("not a git repository"))
         #expect(result.stderr.contains(directory))
@@ -173,7 +183,7 @@ struct ServeProcessTests {
 
 @Suite("assist usage")
 struct UsageCLITests {
-    @Test func printsTotalsAsTextAndJSON() throws {
+    @Test func printsTotalsAsTextAndJSON() async throws {
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("assist-state-\(UUID().uuidString)").path
         let periods = UsageStore.periods(of: Date())
         let ledger = """
@@ -186,13 +196,13 @@ struct UsageCLITests {
         try ledger.write(toFile: state + "/assist/usage.json", atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: state) }
 
-        let text = try runAssist(["usage"], in: NSTemporaryDirectory(), environment: ["XDG_STATE_HOME": state])
+        let text = try await runAssist(["usage"], in: NSTemporaryDirectory(), environment: ["XDG_STATE_HOME": state])
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.contains("today (\(periods.day)): 2 requests, 1000 prompt + 200 completion tokens, $0.0060"))
         #expect(text.stdout.contains("this month (\(periods.month)): 6 requests, 4010 prompt + 805 completion tokens, $0.0240 (1 unpriced)"))
         #expect(text.stdout.contains("  local/qwen: 1 requests"))
 
-        let json = try runAssist(["usage", "--json"], in: NSTemporaryDirectory(), environment: ["XDG_STATE_HOME": state])
+        let json = try await runAssist(["usage", "--json"], in: NSTemporaryDirectory(), environment: ["XDG_STATE_HOME": state])
         #expect(json.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let month = try #require(object["thisMonth"] as? [String: Any])
@@ -201,12 +211,12 @@ struct UsageCLITests {
         #expect((object["today"] as? [String: Any])?["costUSD"] as? Double == 0.006)
     }
 
-    @Test func corruptLedgerIsReportedNotACrash() throws {
+    @Test func corruptLedgerIsReportedNotACrash() async throws {
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("assist-state-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: state + "/assist", withIntermediateDirectories: true)
         try "{garbage".write(toFile: state + "/assist/usage.json", atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: state) }
-        let result = try runAssist(["usage"], in: NSTemporaryDirectory(), environment: ["XDG_STATE_HOME": state])
+        let result = try await runAssist(["usage"], in: NSTemporaryDirectory(), environment: ["XDG_STATE_HOME": state])
         #expect(result.status == 0)
         #expect(result.stderr.contains("corrupt"))
         #expect(result.stdout.contains("0 requests"))

@@ -29,7 +29,7 @@ struct ClassifyCLITests {
     @Test func classifyJSON() async throws {
         let fixture = try FixtureRepository.make(files: Self.files)
         defer { fixture.remove() }
-        let selected = try runAssist(
+        let selected = try await runAssist(
             ["classify", "Simplify this function", "--file", "Sources/Queue/Worker.swift", "--selection", "3:6", "--json"], in: fixture.path)
         #expect(selected.status == 0, "\(selected.stderr)")
         let result = try JSONSerialization.jsonObject(with: Data(selected.stdout.utf8)) as? [String: Any]
@@ -38,15 +38,15 @@ struct ClassifyCLITests {
         #expect(features.first?["name"] as? String == "rule")
         #expect(features.contains { $0["name"] as? String == "selection.lines" && $0["value"] as? String == "4" })
 
-        let question = try runAssist(["classify", "How do JobQueue and Worker share jobs?", "--json"], in: fixture.path)
+        let question = try await runAssist(["classify", "How do JobQueue and Worker share jobs?", "--json"], in: fixture.path)
         #expect(question.status == 0, "\(question.stderr)")
         #expect(question.stdout.contains("\"kind\" : \"multi-file\""))
 
-        let text = try runAssist(["classify", "document this"], in: fixture.path)
+        let text = try await runAssist(["classify", "document this"], in: fixture.path)
         #expect(text.status == 0)
         #expect(text.stdout.contains("kind: docstring"))
 
-        let bad = try runAssist(["classify", "x", "--selection", "5:2", "--file", "Sources/Queue/Job.swift"], in: fixture.path)
+        let bad = try await runAssist(["classify", "x", "--selection", "5:2", "--file", "Sources/Queue/Job.swift"], in: fixture.path)
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("START:END"))
     }
@@ -54,7 +54,7 @@ struct ClassifyCLITests {
     @Test func askContextOnlyJSON() async throws {
         let fixture = try FixtureRepository.make(files: Self.files)
         defer { fixture.remove() }
-        let run = try runAssist(["ask", "How does a Worker take the next job from the JobQueue?", "--context-only", "--budget", "2000", "--json"], in: fixture.path)
+        let run = try await runAssist(["ask", "How does a Worker take the next job from the JobQueue?", "--context-only", "--budget", "2000", "--json"], in: fixture.path)
         #expect(run.status == 0, "\(run.stderr)")
         let result = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
         #expect(result?["budget"] as? Int == 2000)
@@ -69,7 +69,7 @@ struct ClassifyCLITests {
         #expect(pieces.allSatisfy { ($0["startLine"] as? Int ?? 0) >= 1 && ($0["endLine"] as? Int ?? 0) >= ($0["startLine"] as? Int ?? 0) })
 
         // Without --context-only a model is needed: with none installed and no cloud, it says what to do.
-        let withoutModel = try runAssist(["ask", "How does it work?"], in: fixture.path, environment: ["ASSIST_CACHE_DIR": fixture.path + "/.git/no-cache"])
+        let withoutModel = try await runAssist(["ask", "How does it work?"], in: fixture.path, environment: ["ASSIST_CACHE_DIR": fixture.path + "/.git/no-cache"])
         #expect(withoutModel.status == 1)
         #expect(withoutModel.stderr.contains("assist model install"), "\(withoutModel.stderr)")
         #expect(withoutModel.stderr.contains("availability: refused"), "\(withoutModel.stderr)")

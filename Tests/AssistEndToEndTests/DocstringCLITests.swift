@@ -25,11 +25,11 @@ struct DocstringCLITests {
     @Test func checkListsUndocumentedPublicAPIWithoutAModel() async throws {
         let fixture = try FixtureRepository.make(files: ["Sources/Stack.swift": stackSource])
         defer { fixture.remove() }
-        let result = try runAssist(["docstring", "Sources/Stack.swift", "--check"], in: fixture.path, environment: ["ASSIST_CACHE_DIR": "/nonexistent"])
+        let result = try await runAssist(["docstring", "Sources/Stack.swift", "--check"], in: fixture.path, environment: ["ASSIST_CACHE_DIR": "/nonexistent"])
         #expect(result.status == 1)
         #expect(result.stdout == "Sources/Stack.swift:1: Stack\nSources/Stack.swift:4: init()\nSources/Stack.swift:6: push(_:)\n")
         try fixture.write("Sources/Done.swift", "/// Documented.\npublic func done() {}\nfunc internalOnly() {}\n")
-        let clean = try runAssist(["docstring", "Sources/Done.swift", "--check"], in: fixture.path)
+        let clean = try await runAssist(["docstring", "Sources/Done.swift", "--check"], in: fixture.path)
         #expect(clean.status == 0)
         #expect(clean.stdout.isEmpty)
     }
@@ -44,7 +44,7 @@ struct DocstringCLITests {
             (["docstring", "Sources/Stack.swift", "--line", "0"], "--line is 1-based"),
         ]
         for (arguments, message) in cases {
-            let result = try runAssist(arguments, in: fixture.path)
+            let result = try await runAssist(arguments, in: fixture.path)
             #expect(result.status != 0, "\(arguments)")
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
             #expect(result.stdout.isEmpty)
@@ -53,7 +53,7 @@ struct DocstringCLITests {
         try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: outside) }
         try Data(stackSource.utf8).write(to: outside.appendingPathComponent("S.swift"))
-        let notRepo = try runAssist(["docstring", "S.swift", "--all"], in: outside.path)
+        let notRepo = try await runAssist(["docstring", "S.swift", "--all"], in: outside.path)
         #expect(notRepo.status == 1)
         #expect(notRepo.stderr.contains("not a git repository"))
     }
@@ -61,7 +61,7 @@ struct DocstringCLITests {
     @Test func noModelInstalledSaysHowToInstallOne() async throws {
         let fixture = try FixtureRepository.make(files: ["Sources/Stack.swift": stackSource])
         defer { fixture.remove() }
-        let result = try runAssist(["docstring", "Sources/Stack.swift", "--symbol", "push"], in: fixture.path, environment: ["ASSIST_CACHE_DIR": fixture.path + "/.git/no-cache"])
+        let result = try await runAssist(["docstring", "Sources/Stack.swift", "--symbol", "push"], in: fixture.path, environment: ["ASSIST_CACHE_DIR": fixture.path + "/.git/no-cache"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("assist model install"))
     }
@@ -76,7 +76,7 @@ struct DocstringCLITests {
         let fixture = try FixtureRepository.make(files: ["Sources/Stack.swift": stackSource])
         defer { fixture.remove() }
         let environment = ["ASSIST_CACHE_DIR": cache]
-        let result = try runAssist(["docstring", "Sources/Stack.swift", "--symbol", "push", "--model", "smollm2-135m", "--json"], in: fixture.path, environment: environment)
+        let result = try await runAssist(["docstring", "Sources/Stack.swift", "--symbol", "push", "--model", "smollm2-135m", "--json"], in: fixture.path, environment: environment)
         let object = try JSONDecoder().decode(JSONValue.self, from: Data(result.stdout.utf8))
         #expect(object["route"]?["kind"] == "docstring")
         #expect(object["route"]?["model"] == "local/smollm2-135m")
@@ -91,12 +91,12 @@ struct DocstringCLITests {
             try Data(diff.utf8).write(to: URL(fileURLWithPath: fixture.path + "/.git/change.diff"))
             #expect(try fixture.git("apply", "--check", ".git/change.diff").isEmpty)
             // Asked again: answered from the cache, without the model.
-            let again = try runAssist(["docstring", "Sources/Stack.swift", "--symbol", "push", "--model", "smollm2-135m", "--json"], in: fixture.path, environment: environment)
+            let again = try await runAssist(["docstring", "Sources/Stack.swift", "--symbol", "push", "--model", "smollm2-135m", "--json"], in: fixture.path, environment: environment)
             let second = try JSONDecoder().decode(JSONValue.self, from: Data(again.stdout.utf8))
             #expect(second["cached"] == true)
             #expect(second["diff"] == object["diff"])
             // --apply writes exactly that change.
-            let applied = try runAssist(["docstring", "Sources/Stack.swift", "--symbol", "push", "--model", "smollm2-135m", "--apply"], in: fixture.path, environment: environment)
+            let applied = try await runAssist(["docstring", "Sources/Stack.swift", "--symbol", "push", "--model", "smollm2-135m", "--apply"], in: fixture.path, environment: environment)
             #expect(applied.status == 0)
             #expect(try fixture.git("diff").contains(added[0].dropFirst()))
         } else {
@@ -131,7 +131,7 @@ struct ConfiguredLocalServerTests {
             "ASSIST_PROVIDERS_LOCAL_BASE_URL": server.baseURL + "/v1",
             "ASSIST_PROVIDERS_LOCAL_MODEL": "my-model",
         ]
-        let result = try runAssist(["docstring", "Sources/Stack.swift", "--symbol", "push", "--json"], in: fixture.path, environment: environment)
+        let result = try await runAssist(["docstring", "Sources/Stack.swift", "--symbol", "push", "--json"], in: fixture.path, environment: environment)
         #expect(result.status == 0, "\(result.stderr)")
         let object = try JSONDecoder().decode(JSONValue.self, from: Data(result.stdout.utf8))
         #expect(object["route"]?["model"] == "local/my-model")

@@ -98,7 +98,7 @@ struct EgressTests {
         ]
 
         // 1. A multi-file question: the cloud answers; Internal/ is left out, secrets are redacted.
-        let ask = try runAssist(["ask", "How does Session refresh use Config and Vault across the repository?", "--json"], in: fixture.path, environment: environment)
+        let ask = try await runAssist(["ask", "How does Session refresh use Config and Vault across the repository?", "--json"], in: fixture.path, environment: environment)
         #expect(ask.status == 0, "\(ask.stderr)")
         let askResult = try JSONDecoder().decode(AskResult.self, from: Data(ask.stdout.utf8))
         #expect(askResult.answer == askAnswer)
@@ -110,7 +110,7 @@ struct EgressTests {
         #expect(askResult.costUSD > 0)
 
         // 2. A refactor of the file with the secrets: sent redacted, the edit keeps the secrets.
-        let refactor = try runAssist(["refactor", "Sources/App/Config.swift", "--instruction", "raise the timeout to 60", "--apply", "--json"], in: fixture.path, environment: environment)
+        let refactor = try await runAssist(["refactor", "Sources/App/Config.swift", "--instruction", "raise the timeout to 60", "--apply", "--json"], in: fixture.path, environment: environment)
         #expect(refactor.status == 0, "\(refactor.stderr)")
         let refactorResult = try JSONDecoder().decode(RefactorResult.self, from: Data(refactor.stdout.utf8))
         #expect(refactorResult.route.backend == "anthropic")
@@ -121,7 +121,7 @@ struct EgressTests {
 
         // 3. A refactor of a localOnly file stays local; with no local model it is refused and nothing is sent.
         let sentBefore = server.requests.count
-        let privateRefactor = try runAssist(["refactor", "Internal/Vault.swift", "--instruction", "rename unlock to open"], in: fixture.path, environment: environment)
+        let privateRefactor = try await runAssist(["refactor", "Internal/Vault.swift", "--instruction", "rename unlock to open"], in: fixture.path, environment: environment)
         #expect(privateRefactor.status == 1)
         #expect(privateRefactor.stderr.contains("privacy.localOnly"), "\(privateRefactor.stderr)")
         #expect(server.requests.count == sentBefore)
@@ -136,7 +136,7 @@ struct EgressTests {
         #expect(bodies.allSatisfy { $0.contains("[REDACTED:") })
 
         // One ledger line per request, naming what was sent and what was redacted.
-        let egress = try runAssist(["egress", "--json"], in: fixture.path, environment: environment)
+        let egress = try await runAssist(["egress", "--json"], in: fixture.path, environment: environment)
         #expect(egress.status == 0, "\(egress.stderr)")
         let ledger = try JSONDecoder().decode(JSONValue.self, from: Data(egress.stdout.utf8))
         let entries = ledger["entries"]?.arrayValue ?? []
@@ -155,7 +155,7 @@ struct EgressTests {
         for secret in forbidden.dropLast(2) { #expect(!raw.contains(secret)) }
 
         // The text report says the same.
-        let text = try runAssist(["egress"], in: fixture.path, environment: environment)
+        let text = try await runAssist(["egress"], in: fixture.path, environment: environment)
         #expect(text.stdout.contains("2 request(s)"), "\(text.stdout)")
     }
 
@@ -172,11 +172,11 @@ struct EgressTests {
             "ANTHROPIC_API_KEY": "sk-ant-test-key-0000000000000000",
             "ASSIST_ROUTING_OFFLINE": "true",
         ]
-        let ask = try runAssist(["ask", "How does Session refresh use Config across the repository?"], in: fixture.path, environment: environment)
+        let ask = try await runAssist(["ask", "How does Session refresh use Config across the repository?"], in: fixture.path, environment: environment)
         #expect(ask.status == 1)
         #expect(ask.stderr.contains("offline"), "\(ask.stderr)")
         #expect(server.requests.isEmpty)
-        let egress = try runAssist(["egress"], in: fixture.path, environment: environment)
+        let egress = try await runAssist(["egress"], in: fixture.path, environment: environment)
         #expect(egress.stdout.contains("nothing has left the machine"))
     }
 }

@@ -84,7 +84,7 @@ struct HookTests {
         let fixture = try FixtureRepository.make(files: [file: baseSource])
         defer { fixture.remove() }
         let hook = fixture.path + "/.git/hooks/pre-commit"
-        let installed = try runAssist(["hook", "install"], in: fixture.path)
+        let installed = try await runAssist(["hook", "install"], in: fixture.path)
         #expect(installed.status == 0, "\(installed.stderr)")
         #expect(installed.stdout.contains(hook))
         let script = try String(contentsOfFile: hook, encoding: .utf8)
@@ -95,18 +95,18 @@ struct HookTests {
         #expect(FileManager.default.isExecutableFile(atPath: hook))
 
         // Installing again over its own hook is fine: it changes the mode.
-        let again = try runAssist(["hook", "install", "--mode", "fix", "--model", "smollm2-135m"], in: fixture.path)
+        let again = try await runAssist(["hook", "install", "--mode", "fix", "--model", "smollm2-135m"], in: fixture.path)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(try String(contentsOfFile: hook, encoding: .utf8).contains("hook run --mode fix --model smollm2-135m"))
 
-        let removed = try runAssist(["hook", "uninstall"], in: fixture.path)
+        let removed = try await runAssist(["hook", "uninstall"], in: fixture.path)
         #expect(removed.status == 0, "\(removed.stderr)")
         #expect(!FileManager.default.fileExists(atPath: hook))
-        let nothing = try runAssist(["hook", "uninstall"], in: fixture.path)
+        let nothing = try await runAssist(["hook", "uninstall"], in: fixture.path)
         #expect(nothing.status == 0)
         #expect(nothing.stdout.contains("no pre-commit hook is installed"))
 
-        let bad = try runAssist(["hook", "install", "--mode", "loud"], in: fixture.path)
+        let bad = try await runAssist(["hook", "install", "--mode", "loud"], in: fixture.path)
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("loud"))
     }
@@ -116,18 +116,18 @@ struct HookTests {
         defer { fixture.remove() }
         let foreign = "#!/bin/sh\necho someone else's hook\n"
         try fixture.write(".git/hooks/pre-commit", foreign)
-        let refused = try runAssist(["hook", "install"], in: fixture.path)
+        let refused = try await runAssist(["hook", "install"], in: fixture.path)
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("--force"), "\(refused.stderr)")
         #expect(refused.stderr.contains("not written by assist"))
         #expect(try read(fixture, ".git/hooks/pre-commit") == foreign)
 
-        let notRemoved = try runAssist(["hook", "uninstall"], in: fixture.path)
+        let notRemoved = try await runAssist(["hook", "uninstall"], in: fixture.path)
         #expect(notRemoved.status == 1)
         #expect(notRemoved.stderr.contains("not written by assist"), "\(notRemoved.stderr)")
         #expect(try read(fixture, ".git/hooks/pre-commit") == foreign)
 
-        let forced = try runAssist(["hook", "install", "--force"], in: fixture.path)
+        let forced = try await runAssist(["hook", "install", "--force"], in: fixture.path)
         #expect(forced.status == 0, "\(forced.stderr)")
         #expect(try read(fixture, ".git/hooks/pre-commit").contains("# assist-managed pre-commit hook"))
     }
@@ -138,22 +138,22 @@ struct HookTests {
         // A linked worktree shares the main repository's hooks.
         let linked = fixture.sandbox + "/linked"
         try fixture.git("worktree", "add", "--quiet", "-b", "side", linked)
-        let fromLinked = try runAssist(["hook", "install"], in: linked)
+        let fromLinked = try await runAssist(["hook", "install"], in: linked)
         #expect(fromLinked.status == 0, "\(fromLinked.stderr)")
         #expect(FileManager.default.fileExists(atPath: fixture.path + "/.git/hooks/pre-commit"))
-        #expect(try runAssist(["hook", "uninstall"], in: linked).status == 0)
+        #expect(try await runAssist(["hook", "uninstall"], in: linked).status == 0)
         #expect(!FileManager.default.fileExists(atPath: fixture.path + "/.git/hooks/pre-commit"))
 
         // core.hooksPath wins when set (relative to the working tree, as git takes it).
         try fixture.git("config", "core.hooksPath", "tools/hooks")
-        let custom = try runAssist(["hook", "install"], in: fixture.path)
+        let custom = try await runAssist(["hook", "install"], in: fixture.path)
         #expect(custom.status == 0, "\(custom.stderr)")
         #expect(FileManager.default.isExecutableFile(atPath: fixture.path + "/tools/hooks/pre-commit"))
         #expect(!FileManager.default.fileExists(atPath: fixture.path + "/.git/hooks/pre-commit"))
     }
 
     @Test func helpExplainsEachSubcommand() async throws {
-        let top = try runAssist(["--help"], in: NSTemporaryDirectory())
+        let top = try await runAssist(["--help"], in: NSTemporaryDirectory())
         #expect(top.stdout.contains("hook"))
         for (arguments, words) in [
             (["hook", "--help"], ["install", "uninstall", "run", ".pre-commit-hooks.yaml"]),
@@ -161,7 +161,7 @@ struct HookTests {
             (["hook", "uninstall", "--help"], ["never"]),
             (["hook", "run", "--help"], ["staged", "--mode", "path:line:", "GIT_INDEX_FILE"]),
         ] {
-            let result = try runAssist(arguments, in: NSTemporaryDirectory())
+            let result = try await runAssist(arguments, in: NSTemporaryDirectory())
             #expect(result.status == 0, "\(arguments)")
             for word in words { #expect(result.stdout.contains(word), "\(arguments) lacks \(word)") }
         }
@@ -175,14 +175,14 @@ struct HookTests {
         let noModel = ["ASSIST_CACHE_DIR": fixture.sandbox + "/no-cache"]
         // Nothing staged: silent success.
         try fixture.write(file, stagedSource)
-        let nothing = try runAssist(["hook", "run"], in: fixture.path, environment: noModel)
+        let nothing = try await runAssist(["hook", "run"], in: fixture.path, environment: noModel)
         #expect(nothing.status == 0)
         #expect(nothing.stdout.isEmpty && nothing.stderr.isEmpty)
 
         // Staged undocumented, working tree documented: fails on the staged content.
         try fixture.git("add", file)
         try fixture.write(file, documentedSource)
-        let failing = try runAssist(["hook", "run", "--mode", "check"], in: fixture.path, environment: noModel)
+        let failing = try await runAssist(["hook", "run", "--mode", "check"], in: fixture.path, environment: noModel)
         #expect(failing.status == 1)
         #expect(failing.stdout == "\(file):7: Marker\n")
         #expect(failing.stderr.contains("assist docstring FILE --all --apply"))
@@ -191,7 +191,7 @@ struct HookTests {
         // Staged documented, working tree undocumented: passes.
         try fixture.git("add", file)
         try fixture.write(file, stagedSource + "public func later() {}\n")
-        let passing = try runAssist(["hook", "run"], in: fixture.path, environment: noModel)
+        let passing = try await runAssist(["hook", "run"], in: fixture.path, environment: noModel)
         #expect(passing.status == 0, "\(passing.stdout)\(passing.stderr)")
         #expect(passing.stdout.isEmpty)
 
@@ -199,7 +199,7 @@ struct HookTests {
         try fixture.write("Sources/New.swift", "public enum Fresh {}\n")
         try fixture.write("notes.txt", "public func notSwift() {}\n")
         try fixture.git("add", "Sources/New.swift", "notes.txt")
-        let added = try runAssist(["hook", "run"], in: fixture.path, environment: noModel)
+        let added = try await runAssist(["hook", "run"], in: fixture.path, environment: noModel)
         #expect(added.status == 1)
         #expect(added.stdout == "Sources/New.swift:1: Fresh\n")
     }
@@ -207,7 +207,7 @@ struct HookTests {
     @Test func aRealCommitRunsTheInstalledHook() async throws {
         let fixture = try FixtureRepository.make(files: [file: baseSource])
         defer { fixture.remove() }
-        #expect(try runAssist(["hook", "install"], in: fixture.path).status == 0)
+        #expect(try await runAssist(["hook", "install"], in: fixture.path).status == 0)
         let noModel = ["ASSIST_CACHE_DIR": fixture.sandbox + "/no-cache"]
 
         try fixture.write(file, stagedSource)
@@ -238,7 +238,7 @@ struct HookTests {
         defer { fixture.remove() }
         try fixture.write(file, stagedSource)
         try fixture.git("add", file)
-        let result = try runAssist(["hook", "run", "--mode", "fix"], in: fixture.path, environment: ["ASSIST_CACHE_DIR": fixture.sandbox + "/no-cache"])
+        let result = try await runAssist(["hook", "run", "--mode", "fix"], in: fixture.path, environment: ["ASSIST_CACHE_DIR": fixture.sandbox + "/no-cache"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("assist model install"), "\(result.stderr)")
         #expect(try read(fixture, file) == stagedSource)
@@ -262,7 +262,7 @@ struct HookTests {
         // (a) An unstaged edit further down: the comment is written, the edit kept, the index untouched.
         let working = stagedSource.replacingOccurrences(of: "{ 1 }", with: "{ 2 }")
         try fixture.write(file, working)
-        let fixed = try runAssist(["hook", "run", "--mode", "fix", "--model", "smollm2-135m"], in: fixture.path, environment: environment)
+        let fixed = try await runAssist(["hook", "run", "--mode", "fix", "--model", "smollm2-135m"], in: fixture.path, environment: environment)
         #expect(fixed.status == 1)
         #expect(fixed.stderr.contains("assist hook: wrote \(file): documented Marker"), "\(fixed.stderr)")
         let updated = try read(fixture, file)
@@ -276,14 +276,14 @@ struct HookTests {
         #expect(try fixture.git("diff", "--cached") == stagedDiff)
         // Once staged, the check passes.
         try fixture.git("add", file)
-        #expect(try runAssist(["hook", "run"], in: fixture.path).status == 0)
+        #expect(try await runAssist(["hook", "run"], in: fixture.path).status == 0)
 
         // (b) The same comment against an unstaged edit of the declaration itself: nothing is written.
         try fixture.write(file, stagedSource)
         try fixture.git("add", file)
         let overlapping = stagedSource.replacingOccurrences(of: "public struct Marker {}", with: "public struct Marker: Sendable {}")
         try fixture.write(file, overlapping)
-        let refused = try runAssist(["hook", "run", "--mode", "fix", "--model", "smollm2-135m"], in: fixture.path, environment: environment)
+        let refused = try await runAssist(["hook", "run", "--mode", "fix", "--model", "smollm2-135m"], in: fixture.path, environment: environment)
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("\(file): not written"), "\(refused.stderr)")
         #expect(refused.stderr.contains("left untouched"))

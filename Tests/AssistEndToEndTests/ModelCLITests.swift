@@ -3,12 +3,12 @@ import Testing
 
 @Suite("assist model (command line)")
 struct ModelCLITests {
-    @Test func installWithoutPythonSaysWhatToInstall() throws {
+    @Test func installWithoutPythonSaysWhatToInstall() async throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("assist-model-cli-\(UUID().uuidString)")
         let emptyBin = scratch.appendingPathComponent("bin")
         try FileManager.default.createDirectory(at: emptyBin, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let result = try runAssist(
+        let result = try await runAssist(
             ["model", "install", "--test-model-only", "--cache", scratch.appendingPathComponent("cache").path],
             in: scratch.path, environment: ["PATH": emptyBin.path])
         #expect(result.status == 1)
@@ -17,11 +17,11 @@ struct ModelCLITests {
         #expect(result.stdout.isEmpty)
     }
 
-    @Test func statusOfAnEmptyCacheAsJSON() throws {
+    @Test func statusOfAnEmptyCacheAsJSON() async throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("assist-model-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let result = try runAssist(["model", "status", "--json"], in: scratch.path, environment: ["ASSIST_CACHE_DIR": scratch.path])
+        let result = try await runAssist(["model", "status", "--json"], in: scratch.path, environment: ["ASSIST_CACHE_DIR": scratch.path])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(object["cache"] as? String == scratch.standardizedFileURL.path)

@@ -32,7 +32,7 @@ struct RoutedLocalModelTests {
         let fixture = try FixtureRepository.make(files: ["Sources/Rectangle.swift": geometry])
         defer { fixture.remove() }
         let environment = ["ASSIST_CACHE_DIR": TestModelCache.path]
-        let result = try runAssist(
+        let result = try await runAssist(
             ["refactor", "Sources/Rectangle.swift", "--instruction", "return width * height directly", "--range", "5:8",
              "--model", "smollm2-135m", "--json"],
             in: fixture.path, environment: environment)
@@ -65,7 +65,7 @@ struct RoutedLocalModelTests {
         let fixture = try FixtureRepository.make(files: ["Sources/Rectangle.swift": geometry])
         defer { fixture.remove() }
         let environment = ["ASSIST_CACHE_DIR": TestModelCache.path]
-        let json = try runAssist(["ask", "What does Rectangle.area compute?", "--model", "smollm2-135m", "--json"], in: fixture.path, environment: environment)
+        let json = try await runAssist(["ask", "What does Rectangle.area compute?", "--model", "smollm2-135m", "--json"], in: fixture.path, environment: environment)
         #expect(json.status == 0, "\(json.stderr)")
         let object = try JSONDecoder().decode(AskResult.self, from: Data(json.stdout.utf8))
         #expect(object.route.kind == "explain")
@@ -76,7 +76,7 @@ struct RoutedLocalModelTests {
         #expect(object.diff.isEmpty)
 
         // Without --json the answer is printed as it arrives, and the route on standard error.
-        let streamed = try runAssist(["ask", "What does Rectangle.area compute?", "--model", "smollm2-135m"], in: fixture.path, environment: environment)
+        let streamed = try await runAssist(["ask", "What does Rectangle.area compute?", "--model", "smollm2-135m"], in: fixture.path, environment: environment)
         #expect(streamed.status == 0, "\(streamed.stderr)")
         #expect(!streamed.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
         #expect(!streamed.stdout.contains("{\"answer\""))

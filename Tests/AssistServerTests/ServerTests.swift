@@ -30,7 +30,7 @@ struct LifecycleTests {
         #expect(initialized["result"]?["serverInfo"]?["name"] == "assist")
         #expect(initialized["result"]?["serverInfo"]?["version"] == .string(AssistVersion.current))
         #expect(initialized["result"]?["capabilities"]?["textDocumentSync"]?["change"] == 2)
-        #expect(initialized["result"]?["capabilities"]?["experimental"]?["assist"]?["methods"] == ["assist/classify", "assist/docstring", "assist/index/refresh", "assist/index/status", "assist/status"])
+        #expect(initialized["result"]?["capabilities"]?["experimental"]?["assist"]?["methods"] == ["assist/ask", "assist/classify", "assist/docstring", "assist/index/refresh", "assist/index/status", "assist/refactor", "assist/status"])
         #expect(initialized["result"]?["capabilities"]?["workspaceSymbolProvider"] == true)
         #expect(try await client.request("assist/status")["result"]?["openDocuments"] == 0)
         #expect(try await client.shutdownAndExit() == 0)
