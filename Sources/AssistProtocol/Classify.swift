@@ -25,7 +25,7 @@ public struct ClassifyResult: Codable, Sendable, Hashable {
     public var confidence: Double
     /// Every feature computed, the first being `rule` (the rule that decided).
     public var features: [ClassifyFeature]
-    /// How the request would be routed, and why; absent when it could not be worked out (no repository).
+    /// How the request would be routed, and why (no model is called to work it out).
     public var route: RoutePreview?
 
     public init(kind: String, confidence: Double, features: [ClassifyFeature], route: RoutePreview? = nil) {

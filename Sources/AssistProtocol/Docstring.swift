@@ -91,7 +91,8 @@ public struct Route: Codable, Sendable, Hashable {
 public struct RouteReasonInfo: Codable, Sendable, Hashable {
     /// `offline`, `privacy`, `secrets`, `budget`, `fit`, `kind`, `availability` or `cascade`.
     public var step: String
-    /// What the step decided: `cloud-allowed`, `local-only`, `exclude`, `redact`, `over-budget`, `local`, `cloud`, `failover`, `retry`, `escalate`, …
+    /// What the step decided: `cloud-allowed`, `local-only`, `exclude`, `none`, `redact`, `over-budget`,
+    /// `local`, `cloud`, `both`, `available`, `failover`, `refused`, `retry`, `failed`, `escalate`, `passed`.
     public var outcome: String
     /// Why, with the figures.
     public var detail: String
