@@ -1,5 +1,6 @@
 import AssistCore
 import AssistServer
+import AssistTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -231,6 +232,21 @@ struct RoutedRequestTests {
         }
         #expect(cloud.requests.count == 2)
         #expect(EgressLedger(gitCommonDirectory: git).read().entries.count == 2)
+    }
+
+    @Test func preparingTheRoutesSendsNothingToTheCloud() async throws {
+        let server = try await StandInServer.start { _, _ in .whole(body: "{\"data\": []}") }
+        defer { Task { await server.stop() } }
+        let git = try scratchGitDirectory()
+        let setup = await RoutingSetup.make(
+            configuration: configuration([
+                "ASSIST_ROUTING_CLOUD_PROVIDER": "openai", "ASSIST_PROVIDERS_OPENAI_BASE_URL": server.baseURL + "/v1",
+                "ASSIST_PROVIDERS_OPENAI_MODEL": "gpt-test", "OPENAI_API_KEY": "sk-test-000000000000000000000000",
+            ]),
+            localModel: nil, localProblem: "none here", gitCommonDirectory: git, environment: [:], homeDirectory: NSTemporaryDirectory())
+        #expect(setup.cloud?.candidate.contextWindow == 128_000)
+        #expect(setup.cloud?.candidate.unavailable == nil)
+        #expect(server.requests.isEmpty)
     }
 
     @Test func aFullLedgerDirectoryStopsTheRequestBeforeItIsSent() async throws {

@@ -106,7 +106,9 @@ public struct RoutingSetup: Sendable {
                 let (prices, priceProblems) = BackendFactory.prices(for: provider, configuration: configuration)
                 problems += priceProblems
                 let base = BackendFactory.make(provider, settings: settings)
-                let window = try? await base.capabilities().contextWindow
+                // The configured window, else the provider's documented one: asking a cloud API would be
+                // a request that leaves the machine without a ledger line.
+                let window = settings.contextWindow ?? Self.defaultCloudWindow(provider)
                 cloud = RoutableBackend(
                     candidate: RouteCandidate(
                         name: provider.rawValue, model: settings.model, place: .cloud, contextWindow: window,
@@ -128,6 +130,16 @@ public struct RoutingSetup: Sendable {
             spentToday: cloudSpending(ledger.days[periods.day]), spentThisMonth: cloudSpending(ledger.months[periods.month]))
         setup.problems += problems
         return setup
+    }
+
+    /// The context window of a cloud provider when `providers.NAME.contextWindow` is unset.
+    static func defaultCloudWindow(_ provider: ProviderName) -> Int {
+        switch provider {
+        case .anthropic: AnthropicBackend.defaultContextWindow
+        case .gemini: GeminiBackend.defaultContextWindow
+        case .ollama: OllamaBackend.defaultContextWindow
+        case .openai, .local: 128_000
+        }
     }
 
     /// The `privacy.localOnly` pattern a path matches, or `nil`.
