@@ -38,7 +38,9 @@ public enum WireResults {
     ///   - model: The model's identifier.
     ///   - uri: The document's `file://` URI, which the edits are keyed by.
     /// - Returns: The wire result.
-    public static func docstring(_ outcome: DocstringOutcome, model: String, uri: String) -> DocstringResult {
+    public static func docstring(_ outcome: DocstringOutcome, model identifier: String, uri: String) -> DocstringResult {
+        // The route names the model as refactors and questions do: backend `local`, model without the prefix.
+        let model = identifier.hasPrefix("local/") ? String(identifier.dropFirst("local/".count)) : identifier
         let edits = TextEdits.make(old: outcome.original, new: outcome.updated).map { edit in
             TextEdit(
                 range: Range(
@@ -52,7 +54,7 @@ public enum WireResults {
                 kind: "docstring", backend: "local", model: model,
                 reasons: [
                     RouteReasonInfo(step: "kind", outcome: "local", detail: "Docstrings go to the local model."),
-                    RouteReasonInfo(step: "availability", outcome: "available", detail: "\(model) answers on this machine."),
+                    RouteReasonInfo(step: "availability", outcome: "available", detail: "local \(model) answers on this machine."),
                 ]),
             usage: Usage(promptTokens: outcome.promptTokens, completionTokens: outcome.completionTokens), costUSD: 0,
             cached: !outcome.documented.isEmpty && outcome.documented.allSatisfy(\.cached),

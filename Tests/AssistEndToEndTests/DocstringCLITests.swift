@@ -79,7 +79,7 @@ struct DocstringCLITests {
         let result = try await runAssist(["docstring", "Sources/Stack.swift", "--symbol", "push", "--model", "smollm2-135m", "--json"], in: fixture.path, environment: environment)
         let object = try JSONDecoder().decode(JSONValue.self, from: Data(result.stdout.utf8))
         #expect(object["route"]?["kind"] == "docstring")
-        #expect(object["route"]?["model"] == "local/smollm2-135m")
+        #expect(object["route"]?["model"] == "smollm2-135m")
         if result.status == 0 {
             // A valid edit: it applies, it adds only /// lines, and the usage was counted.
             let diff = try #require(object["diff"]?.stringValue)
@@ -134,7 +134,7 @@ struct ConfiguredLocalServerTests {
         let result = try await runAssist(["docstring", "Sources/Stack.swift", "--symbol", "push", "--json"], in: fixture.path, environment: environment)
         #expect(result.status == 0, "\(result.stderr)")
         let object = try JSONDecoder().decode(JSONValue.self, from: Data(result.stdout.utf8))
-        #expect(object["route"]?["model"] == "local/my-model")
+        #expect(object["route"]?["model"] == "my-model")
         let diff = try #require(object["diff"]?.stringValue)
         #expect(diff.contains("+    /// Pushes an item onto the stack."))
         #expect(diff.contains("+    /// - Parameter item: The item to push."))

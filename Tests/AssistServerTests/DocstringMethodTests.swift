@@ -52,7 +52,7 @@ struct DocstringMethodTests {
         let reply = try await client.response(to: id, timeout: 300)
         let result = try #require(reply["result"], "\(reply)")
         #expect(result["route"]?["kind"] == "docstring")
-        #expect(result["route"]?["model"] == "local/smollm2-135m")
+        #expect(result["route"]?["model"] == "smollm2-135m")
         let kinds = client.pending.filter { $0["method"] == "$/progress" }.compactMap { $0["params"]?["value"]?["kind"]?.stringValue }
         #expect(kinds.first == "begin" && kinds.last == "end")
         if result["validation"]?["passed"] == true {

@@ -37,16 +37,6 @@ public enum DocstringPrompt {
         /// - Returns: `value` when it lies in `range`, otherwise the nearest bound of `range`.
         """
 
-    /// A llama.cpp GBNF grammar that admits only `///` lines: a summary line first, then at most 40
-    /// more `///` lines, so a looping model stops; the last line break is optional, so the model can
-    /// end its answer where it likes. Used when the declaration is not known; ``grammar(for:)`` is
-    /// the tighter one.
-    public static let grammar = #"""
-        root ::= summary ( "\n" line ){0,40} "\n"?
-        summary ::= "/// " [^ \n] [^\n]*
-        line ::= "///" ( " " [^\n]* )?
-        """#
-
     /// The most characters ``grammar(for:)`` lets one line of the comment have.
     public static let maximumSentenceCharacters = 120
 
