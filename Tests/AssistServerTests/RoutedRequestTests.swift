@@ -1,5 +1,5 @@
 import AssistCore
-import AssistServer
+@testable import AssistServer
 import AssistTestSupport
 import Foundation
 import Synchronization
@@ -141,6 +141,31 @@ struct RoutedRequestTests {
         #expect(entries.first?.files == [EgressEntry.FileRange(path: counter.path, ranges: [[0, counter.text.utf8.count]])])
         #expect(entries.first?.redactions.first?.line == 9)
         #expect(outcome.costUSD > 0)
+    }
+
+    @Test func anAnswerThatDropsADeclarationTheInstructionDoesNotMentionIsRetried() async throws {
+        let git = try scratchGitDirectory()
+        // Asked to add a method, the model answers with the new method alone: increment() would be lost.
+        let dropsIncrement = ScriptedBackend.Answer.text("```swift\n    mutating func reset() {\n        count = 0\n    }\n```\n")
+        let keepsBoth = ScriptedBackend.Answer.text(
+            "```swift\n    mutating func increment() {\n        count = count + 1\n    }\n\n    mutating func reset() {\n        count = 0\n    }\n```\n")
+        let local = ScriptedBackend(name: "local", model: "small", answers: [dropsIncrement, keepsBoth])
+        let runner = RoutedRequestRunner(setup: setup(local: local, cloud: nil, gitDirectory: git))
+        let outcome = try await runner.refactor(file: counter, instruction: "add a reset method", range: 4...6)
+        #expect(local.requests.last?.messages.last?.content.contains("removed increment") == true)
+        #expect(outcome.attempts == 2)
+        #expect(outcome.diff.contains("+    mutating func reset() {"))
+        #expect(!outcome.diff.contains("-    mutating func increment() {"))
+        #expect(outcome.validation.contains { $0.contains("keeps every declaration") })
+    }
+
+    @Test func removalsTheInstructionAsksForAreAllowed() {
+        #expect(RoutedRequestRunner.droppedDeclarations(before: ["a", "b"], after: ["a"], instruction: "add c") == ["b"])
+        #expect(RoutedRequestRunner.droppedDeclarations(before: ["a", "b"], after: ["a"], instruction: "remove the unused helper").isEmpty)
+        #expect(RoutedRequestRunner.droppedDeclarations(before: ["a", "b"], after: ["a", "c"], instruction: "rename b to c").isEmpty)
+        // A declaration the instruction names may go ("fold b into a").
+        #expect(RoutedRequestRunner.droppedDeclarations(before: ["a", "b"], after: ["a"], instruction: "fold b into a").isEmpty)
+        #expect(RoutedRequestRunner.droppedDeclarations(before: ["a", "load"], after: ["a"], instruction: "make load lazy").isEmpty)
     }
 
     @Test func withoutEscalationTheFailureIsAClearError() async throws {

@@ -224,7 +224,7 @@ extension RoutedRequestRunner {
                 for path in contents.keys { files[path] = gatherer.readText(path) }
                 return contents
             } check: { contents throws(EditError) in
-                try Self.check(files: files, newContents: contents)
+                try Self.check(files: files, newContents: contents, instruction: question)
             }
             return RoutedAskOutcome(
                 classification: classification, answer: answerText, wantsChange: true, changes: checked.changes,

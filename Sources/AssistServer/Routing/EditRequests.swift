@@ -160,7 +160,7 @@ public struct RoutedRequestRunner: Sendable {
         }
 
         let result = try await cascade(decision: decision, primary: primary, state: state, attempt: attempt) { contents throws(EditError) in
-            try Self.check(files: [file.path: file.text], newContents: contents)
+            try Self.check(files: [file.path: file.text], newContents: contents, instruction: instruction)
         }
         return RoutedEditOutcome(
             kind: .refactor, changes: result.changes, diff: result.diff, backend: result.candidate.name, model: result.candidate.model,
@@ -323,7 +323,9 @@ public struct RoutedRequestRunner: Sendable {
 
     /// Checks new contents against the files as read: each changed, still parses as well as before,
     /// and the diff applies to the text read and gives the new text.
-    static func check(files: [String: String], newContents: [String: String]) throws(EditError) -> (changes: [String: (old: String, new: String)], diff: String, checks: [String]) {
+    static func check(
+        files: [String: String], newContents: [String: String], instruction: String
+    ) throws(EditError) -> (changes: [String: (old: String, new: String)], diff: String, checks: [String]) {
         var changes: [String: (old: String, new: String)] = [:]
         var diff = ""
         var checks: [String] = []
@@ -333,13 +335,26 @@ public struct RoutedRequestRunner: Sendable {
             if new == old { continue }
             if case .failure(let error) = EditPath.normalize(path, known: Set(files.keys)) { throw error }
             if path.hasSuffix(".swift") {
-                let before = files[path].map { SwiftAnalyzer.analyze(source: $0).syntaxErrors.count } ?? 0
-                let afterErrors = SwiftAnalyzer.analyze(source: new).syntaxErrors
+                let beforeAnalysis = files[path].map { SwiftAnalyzer.analyze(source: $0) }
+                let before = beforeAnalysis?.syntaxErrors.count ?? 0
+                let afterAnalysis = SwiftAnalyzer.analyze(source: new)
+                let afterErrors = afterAnalysis.syntaxErrors
                 if afterErrors.count > before {
                     let first = afterErrors.first.map { " (line \($0.range.start.line): \($0.message))" } ?? ""
                     throw EditError(kind: .malformed, message: "The new \(path) does not parse: \(afterErrors.count) syntax error\(afterErrors.count == 1 ? "" : "s")\(first).")
                 }
                 checks.append("\(path) parses (\(afterErrors.count) syntax errors, \(before) before)")
+                if let beforeAnalysis {
+                    let dropped = droppedDeclarations(
+                        before: beforeAnalysis.declarations.map(\.name), after: afterAnalysis.declarations.map(\.name),
+                        instruction: instruction)
+                    if !dropped.isEmpty {
+                        throw EditError(
+                            kind: .malformed,
+                            message: "The answer removed \(dropped.joined(separator: ", ")) from \(path), which the instruction does not ask for; keep every declaration it does not mention and add or change only what it asks.")
+                    }
+                    checks.append("\(path) keeps every declaration the instruction does not mention")
+                }
             }
             let fileDiff = UnifiedDiff.make(path: path, old: old, new: new)
             guard case .success(let applied) = UnifiedDiff.apply(fileDiff, to: [path: old]), applied[path] == new else {
@@ -352,6 +367,29 @@ public struct RoutedRequestRunner: Sendable {
         checks.insert("every path is inside the repository and outside .git/", at: 0)
         checks.append("the diff applies to the content the request saw")
         return (changes, diff, checks)
+    }
+
+    /// Words that ask for declarations to go away or change their names.
+    static let removalWords: Set<String> = [
+        "remove", "delete", "drop", "rename", "replace", "inline", "merge", "combine", "move", "extract", "split",
+        "convert", "rewrite", "restructure", "consolidate", "dedupe", "deduplicate", "eliminate", "collapse", "turn",
+    ]
+
+    /// Declarations (by name) fewer after an edit than before, unless the instruction names them or
+    /// asks for removals or renames.
+    static func droppedDeclarations(before: [String], after: [String], instruction: String) -> [String] {
+        let words = Set(QueryTerms.words(in: instruction))
+        if !words.isDisjoint(with: removalWords) { return [] }
+        var remaining = Dictionary(after.map { ($0, 1) }, uniquingKeysWith: +)
+        var dropped: [String] = []
+        for name in before {
+            if let count = remaining[name], count > 0 {
+                remaining[name] = count - 1
+            } else if !instruction.lowercased().contains(name.lowercased()), !dropped.contains(name) {
+                dropped.append(name)
+            }
+        }
+        return dropped
     }
 
     static func lines(of text: String) -> [Substring] {
