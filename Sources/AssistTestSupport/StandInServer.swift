@@ -178,8 +178,9 @@ public final class StandInServer: Sendable {
     /// - Throws: When no port can be bound.
     public static func start(route: @escaping @Sendable (Request, Int) -> Reply? = { _, _ in nil }) async throws -> StandInServer {
         let box = Mutex<StandInServer?>(nil)
+        // No SO_REUSEADDR: with it, port 0 may be given a port that another socket of this process
+        // still holds, and two stand-ins of tests running at once could meet on one port.
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { child in
                 child.eventLoop.makeCompletedFuture {
                     guard let server = box.withLock({ $0 }) else { throw ChannelError.ioOnClosedChannel }
