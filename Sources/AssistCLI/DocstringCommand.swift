@@ -67,6 +67,11 @@ struct DocstringCommand: AsyncParsableCommand {
             return
         }
         let selection: DocstringSelection = if let symbol { .symbol(symbol) } else if let line { .line(line) } else { .allUndocumented }
+        do {
+            try DocstringPlanner.check(selection, source: source)
+        } catch {
+            DocstringFile.fail(error.description)
+        }
         let environment = ProcessInfo.processInfo.environment
         let local: LocalDocstringModel
         do {

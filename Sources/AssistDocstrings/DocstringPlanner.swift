@@ -88,6 +88,14 @@ public enum DocstringPlanner {
         return chosen.map { candidate(for: $0, lines: lines) }
     }
 
+    /// Checks a selection against a file before any model is needed, so a request that names
+    /// nothing fails the same way whether or not a model is installed.
+    ///
+    /// - Throws: `DocstringError` when no declaration matches (naming the close ones).
+    public static func check(_ selection: DocstringSelection, source: String) throws(DocstringError) {
+        _ = try candidates(selection, analysis: SwiftAnalyzer.analyze(source: source), source: source)
+    }
+
     /// Undocumented `public`/`open` declarations (`assist docstring --check`).
     ///
     /// - Parameter analysis: The file's analysis.

@@ -781,6 +781,11 @@ public final class Server: Sendable {
     func writeDocstrings(
         _ input: DocstringInput, selection: DocstringSelection, model id: String?, progress: ProgressReporter
     ) async throws -> (DocstringOutcome, model: String) {
+        do {
+            try DocstringPlanner.check(selection, source: input.text)
+        } catch {
+            throw ResponseError(.requestFailed, error.description)
+        }
         let model = try await docstringModel(id)
         let engine = DocstringEngine(model: model, cache: DocstringCache(path: input.gitDirectory + "/assist/docstrings.json"))
         progress.begin("Writing doc comments")

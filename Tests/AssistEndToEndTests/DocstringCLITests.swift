@@ -64,6 +64,11 @@ struct DocstringCLITests {
         let result = try await runAssist(["docstring", "Sources/Stack.swift", "--symbol", "push"], in: fixture.path, environment: ["ASSIST_CACHE_DIR": fixture.path + "/.git/no-cache"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("assist model install"))
+        // A symbol that is not there is the error to report, model or no model.
+        let missing = try await runAssist(["docstring", "Sources/Stack.swift", "--symbol", "pop"], in: fixture.path, environment: ["ASSIST_CACHE_DIR": fixture.path + "/.git/no-cache"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("no declaration named 'pop'"), "\(missing.stderr)")
+        #expect(!missing.stderr.contains("assist model install"))
     }
 
     /// The real path: the managed llama-server with the small test model.
