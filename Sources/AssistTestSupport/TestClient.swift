@@ -279,7 +279,7 @@ public final class TestClient: Sendable {
     /// - Returns: The whole response object.
     /// - Throws: `TestClientError` on timeout.
     @discardableResult
-    public func request(_ method: String, _ params: JSONValue? = nil, timeout: Double = 10) async throws -> JSONValue {
+    public func request(_ method: String, _ params: JSONValue? = nil, timeout: Double = 60) async throws -> JSONValue {
         let id = sendRequest(method, params)
         return try await response(to: id, timeout: timeout)
     }
@@ -304,7 +304,7 @@ public final class TestClient: Sendable {
     /// Sends `shutdown` then `exit` and waits for the process (or thread) to end.
     ///
     /// - Returns: The exit code.
-    public func shutdownAndExit(timeout: Double = 10) async throws -> Int32 {
+    public func shutdownAndExit(timeout: Double = 60) async throws -> Int32 {
         let response = try await request("shutdown")
         guard response["error"] == nil else { throw TestClientError("shutdown failed: \(response)") }
         notify("exit")
@@ -330,7 +330,7 @@ public final class TestClient: Sendable {
     ///
     /// - Parameter timeout: Seconds to wait.
     /// - Returns: The message, or `nil` when the output closed or the time ran out.
-    public func nextMessage(timeout: Double = 10) async -> JSONValue? {
+    public func nextMessage(timeout: Double = 60) async -> JSONValue? {
         await take(timeout: timeout) { _ in true }
     }
 
@@ -341,7 +341,7 @@ public final class TestClient: Sendable {
     ///   - timeout: Seconds to wait.
     /// - Returns: The response object.
     /// - Throws: `TestClientError` on timeout, naming what did arrive.
-    public func response(to id: RequestID, timeout: Double = 10) async throws -> JSONValue {
+    public func response(to id: RequestID, timeout: Double = 60) async throws -> JSONValue {
         let wanted = id.jsonValue
         if let message = await take(timeout: timeout, where: { $0["id"] == wanted && $0["method"] == nil }) {
             return message
@@ -355,7 +355,7 @@ public final class TestClient: Sendable {
     ///   - method: The request's method.
     ///   - timeout: Seconds to wait.
     /// - Returns: The request, or `nil` on timeout or when the output closed.
-    public func serverRequest(_ method: String, timeout: Double = 10) async -> JSONValue? {
+    public func serverRequest(_ method: String, timeout: Double = 60) async -> JSONValue? {
         await take(timeout: timeout) { $0["method"] == .string(method) && $0["id"] != nil }
     }
 
@@ -365,7 +365,7 @@ public final class TestClient: Sendable {
     ///   - timeout: Seconds to wait.
     ///   - predicate: Which message to take.
     /// - Returns: The message, or `nil` on timeout or when the output closed.
-    public func take(timeout: Double = 10, where predicate: @escaping @Sendable (JSONValue) -> Bool) async -> JSONValue? {
+    public func take(timeout: Double = 60, where predicate: @escaping @Sendable (JSONValue) -> Bool) async -> JSONValue? {
         let waiterID = inbox.withLock { inbox in
             inbox.nextWaiter += 1
             return inbox.nextWaiter
@@ -403,7 +403,7 @@ public final class TestClient: Sendable {
     ///
     /// - Parameter timeout: Seconds to wait.
     /// - Returns: The exit code (negative: killed by that signal), or `nil` when it is still running.
-    public func waitForExit(timeout: Double = 10) async -> Int32? {
+    public func waitForExit(timeout: Double = 60) async -> Int32? {
         let deadline = ContinuousClock.now + .seconds(timeout)
         while ContinuousClock.now < deadline {
             if let code = exitCode() { return code }

@@ -105,7 +105,7 @@ public struct Transcript: Decodable, Sendable {
     ///   - root: The repository path, substituted for `$ROOT` (and its URI for `$ROOT_URI`).
     ///   - timeout: Seconds to wait for each expected message or exit.
     /// - Returns: The failures, empty when every step held.
-    public func replay(on client: TestClient, root: String, timeout: Double = 20) async -> [String] {
+    public func replay(on client: TestClient, root: String, timeout: Double = 60) async -> [String] {
         let substitutions = [("$ROOT_URI", URL(fileURLWithPath: root).absoluteString), ("$ROOT", root)]
         var failures: [String] = []
         for (index, step) in steps.enumerated() {

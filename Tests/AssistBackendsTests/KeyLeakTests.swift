@@ -23,7 +23,7 @@ private func failures(echo: String) -> [(name: String, replies: [StandInServer.R
         ("closed before the head", [.closeBeforeHead, .closeBeforeHead]),
         ("reset before the head", [.resetBeforeHead, .resetBeforeHead]),
         ("reset mid-stream", [.streamed(["data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"], complete: false, reset: true)]),
-        ("slow first byte", [.delayed(.seconds(3), .whole(body: "{}"))]),
+        ("slow first byte", [.delayed(.seconds(30), .whole(body: "{}"))]),
         ("cut mid-stream", [.streamed(["data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"], complete: false)]),
         ("error event echoing the key", [.streamed([
             "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"key \(echo) is bad\"},\"message\":\"key \(echo)\"}\n\n",

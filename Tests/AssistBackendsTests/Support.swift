@@ -7,12 +7,12 @@ import Synchronization
 /// Settings for a backend on a stand-in server, with short delays so that tests are quick.
 func testSettings(
     _ server: StandInServer, name: String = "openai", path: String = "", key: String? = "test-key-123456",
-    keySource: String = "OPENAI_API_KEY", retries: Int = 2, read: Duration = .seconds(5), maxDelay: Duration = .seconds(5),
+    keySource: String = "OPENAI_API_KEY", retries: Int = 2, read: Duration = .seconds(60), maxDelay: Duration = .seconds(5),
     concurrency: Int = 4, contextWindow: Int? = nil
 ) -> BackendSettings {
     BackendSettings(
         name: name, baseURL: server.baseURL + path, model: "test-model", apiKey: key, keySource: keySource,
-        connectTimeout: .seconds(2), readTimeout: read,
+        connectTimeout: .seconds(30), readTimeout: read,
         retry: RetryPolicy(maxRetries: retries, baseDelay: .milliseconds(10), maxDelay: maxDelay),
         maxConcurrentRequests: concurrency, contextWindow: contextWindow)
 }

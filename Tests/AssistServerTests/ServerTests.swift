@@ -89,7 +89,7 @@ struct LifecycleTests {
         _ = try await client.request("initialize", ["processId": .integer(Int(parent.processIdentifier)), "capabilities": [:]])
         #expect(terminated.withLock { $0 } == nil)
         parent.waitUntilExit()
-        for _ in 0..<100 where terminated.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(20)) }
+        for _ in 0..<1500 where terminated.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(20)) }
         #expect(terminated.withLock { $0 } == 1)
     }
 
