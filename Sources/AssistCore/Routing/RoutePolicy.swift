@@ -321,7 +321,9 @@ public enum RoutePolicy {
         }
         reasons.append(RouteReason(
             step: "fit", outcome: localFits ? (cloudFits ? "both" : "local") : (cloudFits ? "cloud" : "none"),
-            detail: fitParts.isEmpty ? "No backend is configured." : fitParts.joined(separator: "; ") + "."))
+            detail: fitParts.isEmpty
+                ? "No backend is configured."
+                : "\(input.promptTokens) prompt tokens + \(input.maxCompletionTokens) for the answer. " + fitParts.joined(separator: "; ") + "."))
 
         let local = localFits ? input.local : nil
         let cloud = cloudFits ? input.cloud : nil
