@@ -458,7 +458,7 @@ private let validationCases: [ValidationCase] = [
         // Every rule it names is defined.
         for grammar in [many, one, bare] {
             let defined = Set(grammar.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) })
-            for name in ["summary", "discussion", "text"] where grammar.contains(" \(name)") {
+            for name in ["summary", "discussion", "text", "sentence", "code"] where grammar.contains(" \(name)") {
                 #expect(defined.contains(name), "\(name) in \(grammar)")
             }
         }

@@ -5,7 +5,7 @@
 /// write `- Returns:` and `- Throws:`), so the model does not have to read them from the signature.
 public enum DocstringPrompt {
     /// The prompt's version; results cached under another version are not reused.
-    public static let version = "docstring-prompt-3"
+    public static let version = "docstring-prompt-4"
 
     /// How many lines of the declaration go into the prompt; the rest of the body is cut.
     public static let maximumDeclarationLines = 30
@@ -37,8 +37,11 @@ public enum DocstringPrompt {
         /// - Returns: `value` when it lies in `range`, otherwise the nearest bound of `range`.
         """
 
-    /// The most characters ``grammar(for:)`` lets one line of the comment have.
+    /// The most characters (or code spans) ``grammar(for:)`` lets one line of the comment have.
     public static let maximumSentenceCharacters = 120
+
+    /// The most characters ``grammar(for:)`` lets one code span (`` `…` ``) have.
+    public static let maximumCodeSpanCharacters = 40
 
     /// A GBNF grammar that admits exactly the comment this declaration needs: a one-sentence
     /// summary line, at most two one-sentence lines of discussion, then one line per parameter
@@ -75,10 +78,12 @@ public enum DocstringPrompt {
         rules.append(#"discussion ::= "\n///" ( "\n/// " sentence ){1,2}"#)
         if !fields.isEmpty { rules.append(#"gap ::= "\n///"?"#) }
         rules.append(#"text ::= sentence"#)
-        // One sentence of at most about 120 characters: a period ends it unless a lower-case letter,
-        // `_` or `(` follows (`items.count`, `e.g.`), and so does the length, so the line
-        // must break there (or the answer end) instead of running on.
-        rules.append(#"sentence ::= [^ \n/-] ( [^\n.] | "." [a-z_(] ){0,\#(maximumSentenceCharacters)} ".""#)
+        // One sentence of at most about 120 characters: a period ends it, and so does the length, so
+        // the line must break there (or the answer end) instead of running on. Code goes in
+        // backticks, where a period may stand (`items.count`); outside them only `e.g.` and `i.e.`
+        // hold one, so a small model cannot run sentences together ("by 2.returns the").
+        rules.append(#"sentence ::= ( [^ \n/`-] | code ) ( [^\n.`] | code | "e.g." | "i.e." ){0,\#(maximumSentenceCharacters)} ".""#)
+        rules.append(#"code ::= "`" [^`\n]{1,\#(maximumCodeSpanCharacters)} "`""#)
         return rules.joined(separator: "\n") + "\n"
     }
 
