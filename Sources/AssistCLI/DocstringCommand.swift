@@ -67,8 +67,9 @@ struct DocstringCommand: AsyncParsableCommand {
             return
         }
         let selection: DocstringSelection = if let symbol { .symbol(symbol) } else if let line { .line(line) } else { .allUndocumented }
+        let plan: DocstringPlan
         do {
-            try DocstringPlanner.check(selection, source: source)
+            plan = try DocstringPlanner.plan(selection, source: source)
         } catch {
             DocstringFile.fail(error.description)
         }
@@ -88,7 +89,7 @@ struct DocstringCommand: AsyncParsableCommand {
         let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1 && !json && all)
         let outcome: DocstringOutcome
         do {
-            outcome = try await engine.document(path: target.relativePath, source: source, selection: selection) { done, total in
+            outcome = try await engine.document(path: target.relativePath, plan: plan) { done, total in
                 bar.update(done: done, total: total)
             }
         } catch {

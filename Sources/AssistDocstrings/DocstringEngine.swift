@@ -97,8 +97,21 @@ public struct DocstringEngine: Sendable {
         path: String, source: String, selection: DocstringSelection,
         progress: @Sendable (Int, Int) -> Void = { _, _ in }
     ) async throws -> DocstringOutcome {
-        let analysis = SwiftAnalyzer.analyze(source: source)
-        let candidates = try DocstringPlanner.candidates(selection, analysis: analysis, source: source)
+        try await document(path: path, plan: DocstringPlanner.plan(selection, source: source), progress: progress)
+    }
+
+    /// Documents the declarations of a plan made with ``DocstringPlanner/plan(_:source:)``.
+    ///
+    /// - Parameters:
+    ///   - path: The file's path from the repository root (for the diff).
+    ///   - plan: The file's text, analysis and the declarations to document.
+    ///   - progress: Called after each declaration with (done, total).
+    /// - Returns: The outcome: the diff of every valid comment, and the failures.
+    /// - Throws: The model's error when it fails (unavailable, cancelled).
+    public func document(
+        path: String, plan: DocstringPlan, progress: @Sendable (Int, Int) -> Void = { _, _ in }
+    ) async throws -> DocstringOutcome {
+        let (source, analysis, candidates) = (plan.source, plan.analysis, plan.candidates)
         var documented: [DocumentedDeclaration] = []
         var failures: [DocstringFailure] = []
         var insertions: [(line: Int, lines: [String])] = []

@@ -1,6 +1,15 @@
 import AssistCore
 import AssistSwift
 
+/// A docstring request planned against one file's text: what ``DocstringEngine`` documents.
+public struct DocstringPlan: Sendable {
+    /// The file's text, as the request saw it.
+    public var source: String
+    public var analysis: SwiftFileAnalysis
+    /// The declarations to document, in file order.
+    public var candidates: [DocstringCandidate]
+}
+
 /// Which declarations a docstring request is about.
 public enum DocstringSelection: Sendable, Hashable {
     /// The declaration with this name (`append`, `append(_:)`, or `Type.member`).
@@ -88,12 +97,18 @@ public enum DocstringPlanner {
         return chosen.map { candidate(for: $0, lines: lines) }
     }
 
-    /// Checks a selection against a file before any model is needed, so a request that names
-    /// nothing fails the same way whether or not a model is installed.
+    /// Plans a request before any model is needed, so one that names nothing fails the same way
+    /// whether or not a model is installed.
     ///
+    /// - Parameters:
+    ///   - selection: What the user asked for.
+    ///   - source: The file's text, as the request saw it.
+    /// - Returns: The file's analysis and the declarations to document.
     /// - Throws: `DocstringError` when no declaration matches (naming the close ones).
-    public static func check(_ selection: DocstringSelection, source: String) throws(DocstringError) {
-        _ = try candidates(selection, analysis: SwiftAnalyzer.analyze(source: source), source: source)
+    public static func plan(_ selection: DocstringSelection, source: String) throws(DocstringError) -> DocstringPlan {
+        let analysis = SwiftAnalyzer.analyze(source: source)
+        return DocstringPlan(
+            source: source, analysis: analysis, candidates: try candidates(selection, analysis: analysis, source: source))
     }
 
     /// Undocumented `public`/`open` declarations (`assist docstring --check`).

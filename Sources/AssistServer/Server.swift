@@ -781,8 +781,9 @@ public final class Server: Sendable {
     func writeDocstrings(
         _ input: DocstringInput, selection: DocstringSelection, model id: String?, progress: ProgressReporter
     ) async throws -> (DocstringOutcome, model: String) {
+        let plan: DocstringPlan
         do {
-            try DocstringPlanner.check(selection, source: input.text)
+            plan = try DocstringPlanner.plan(selection, source: input.text)
         } catch {
             throw ResponseError(.requestFailed, error.description)
         }
@@ -791,7 +792,7 @@ public final class Server: Sendable {
         progress.begin("Writing doc comments")
         let outcome: DocstringOutcome
         do {
-            outcome = try await engine.document(path: input.relative, source: input.text, selection: selection) { done, total in
+            outcome = try await engine.document(path: input.relative, plan: plan) { done, total in
                 progress.report("\(done)/\(total) declarations", percentage: total == 0 ? 100 : done * 100 / total)
             }
         } catch let error as DocstringError {
