@@ -60,12 +60,31 @@ let package = Package(
             ]
         ),
 
-        // The daemon: message loop, ordering, cancellation, state. Converts wire <-> core values.
+        // The application: one entry point per request kind (document, refactor, ask, classify,
+        // index, symbols) over plain values; the local model handle, routing, the cascade, the
+        // egress ledger, configuration files. No wire types, no argv.
+        .target(
+            name: "AssistRequests",
+            dependencies: [
+                "AssistCore", "AssistGit", "AssistIndex", "AssistSwift", "AssistDocstrings", "AssistBackends",
+                "AssistLocalModel",
+            ]
+        ),
+
+        // Request results as wire values, and the small wire <-> value conversions: the one place
+        // the daemon's answers and the CLI's --json share.
+        .target(
+            name: "AssistWire",
+            dependencies: ["AssistProtocol", "AssistRequests", "AssistCore", "AssistIndex", "AssistDocstrings", "AssistSwift"]
+        ),
+
+        // The LSP surface: message loop, lifecycle, ordering, cancellation, documents, capabilities;
+        // converts wire values and calls AssistRequests.
         .target(
             name: "AssistServer",
             dependencies: [
-                "AssistCore", "AssistProtocol", "AssistJSONRPC", "AssistGit", "AssistIndex", "AssistSwift",
-                "AssistDocstrings", "AssistBackends", "AssistLocalModel",
+                "AssistCore", "AssistProtocol", "AssistJSONRPC", "AssistGit", "AssistRequests", "AssistWire",
+                "AssistDocstrings", "AssistSwift", "AssistBackends", "AssistLocalModel",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -77,11 +96,12 @@ let package = Package(
         // and run llama-server as an owned child process.
         .target(name: "AssistLocalModel", dependencies: ["CAssistSpawn"]),
 
-        // Subcommands as a library, so tests can run them in-process.
+        // Subcommands as a library, so tests can run them in-process. Only `serve` uses AssistServer.
         .target(
             name: "AssistCLI",
             dependencies: [
-                "AssistCore", "AssistServer", "AssistGit", "AssistIndex", "AssistLocalModel", "AssistBackends", "AssistDocstrings", "AssistSwift",
+                "AssistCore", "AssistRequests", "AssistWire", "AssistServer", "AssistGit", "AssistIndex", "AssistLocalModel",
+                "AssistBackends", "AssistDocstrings", "AssistSwift", "AssistProtocol", "AssistJSONRPC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -158,6 +178,10 @@ let package = Package(
         .testTarget(
             name: "AssistServerTests",
             dependencies: ["AssistServer", "AssistTestSupport", "AssistProtocol", "AssistJSONRPC", "AssistCore", "AssistLocalModel"]
+        ),
+        .testTarget(
+            name: "AssistRequestsTests",
+            dependencies: ["AssistRequests", "AssistTestSupport", "AssistCore", "AssistBackends"]
         ),
         .testTarget(
             name: "AssistLocalModelTests",

@@ -1,8 +1,8 @@
 import ArgumentParser
 import AssistCore
-import AssistIndex
 import AssistProtocol
-import AssistServer
+import AssistRequests
+import AssistWire
 import Foundation
 
 /// `assist classify "…"`: how a request would be classified, and why, without running it.
@@ -46,24 +46,18 @@ struct ClassifyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let workspace = try RepositoryWorkspace.open(command: "classify")
-        let relative = try file.map { try workspace.relativePath(of: $0, command: "classify") }
+        let workspace = CommandWorkspace.open(command: "classify")
+        await workspace.refreshIndex()
+        let relative = file.map { workspace.relativePath(of: $0) }
         let range = try selection.map(Self.parseSelection)
-        let classification: Classification
-        var result: ClassifyResult
+        let outcome: Workspace.ClassifyOutcome
         do {
-            let input = try workspace.gatherer.classificationRequest(instruction: instruction, file: relative, selection: range)
-            classification = Classifier.classify(input)
-            result = WireResults.classification(classification)
-            let routing = await CommandRouting.make(root: workspace.root, command: "classify")
-            let requestFile = relative.flatMap { path in workspace.gatherer.readText(path).map { RequestFile(path: path, text: $0) } }
-            let preview = try routing.runner(command: "classify").preview(
-                instruction: instruction, classification: classification, file: requestFile, selection: range,
-                gatherer: workspace.gatherer)
-            result.route = WireResults.routePreview(preview.decision, promptTokens: preview.promptTokens)
+            outcome = try await workspace.workspace.classify(instruction: instruction, file: relative, selection: range)
         } catch {
-            RepositoryWorkspace.fail("classify", "\(error)")
+            workspace.fail(error.message)
         }
+        let classification = outcome.classification
+        let result = WireResults.classify(outcome)
         if json {
             print(try JSONOutput.encode(result))
             return
@@ -130,13 +124,14 @@ struct AskCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let workspace = try RepositoryWorkspace.open(command: "ask")
+        let workspace = CommandWorkspace.open(command: "ask", reportConfiguration: !contextOnly)
+        await workspace.refreshIndex()
         if contextOnly {
             let context: PackedContext
             do {
-                context = try workspace.gatherer.pack(question: question, budget: budget)
+                context = try await workspace.workspace.packContext(question: question, budget: budget)
             } catch {
-                RepositoryWorkspace.fail("ask", "\(error)")
+                workspace.fail(error.message)
             }
             if json {
                 print(try JSONOutput.encode(WireResults.packedContext(context)))
@@ -149,24 +144,17 @@ struct AskCommand: AsyncParsableCommand {
             print("// total: \(context.totalTokens) of \(context.budget) tokens, \(context.files.count) files")
             return
         }
-        let relative = try file.map { try workspace.relativePath(of: $0, command: "ask") }
-        let requestFile = relative.flatMap { path in workspace.gatherer.readText(path).map { RequestFile(path: path, text: $0) } }
-        let routing = await CommandRouting.make(root: workspace.root, command: "ask", model: model)
-        var runner = routing.runner(command: "ask")
-        if !json {
-            runner.onText = { text in
-                FileHandle.standardOutput.write(Data(text.utf8))
-            }
-        }
+        let relative = file.map { workspace.relativePath(of: $0) }
+        let requestFile = relative.flatMap { path in workspace.workspace.text(of: path).map { RequestFile(path: path, text: $0) } }
         let outcome: RoutedAskOutcome
         do {
-            outcome = try await runner.ask(
+            outcome = try await workspace.workspace.ask(
                 question: question, file: requestFile, selection: try selection.map(ClassifyCommand.parseSelection),
-                gatherer: workspace.gatherer)
+                model: model, events: workspace.events(streaming: !json))
         } catch {
-            await routing.fail("ask", error)
+            await workspace.fail(error)
         }
-        await routing.local?.stop()
+        await workspace.workspace.stop()
         if apply, !outcome.changes.isEmpty {
             FileReplacement.apply(outcome.changes, root: workspace.root, command: "ask") { path in
                 FileManager.default.fileExists(atPath: workspace.root + "/" + path)
@@ -184,37 +172,5 @@ struct AskCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("assist ask: no change was made: \(problem)\n".utf8))
             throw ExitCode.failure
         }
-    }
-}
-
-/// The repository around the current directory, its index refreshed.
-struct RepositoryWorkspace {
-    var index: SwiftWorkspaceIndex
-    var gatherer: RequestContextGatherer
-    var root: String
-
-    static func fail(_ command: String, _ message: String) -> Never {
-        FileHandle.standardError.write(Data("assist \(command): \(message)\n".utf8))
-        Foundation.exit(1)
-    }
-
-    static func open(command: String) throws -> RepositoryWorkspace {
-        let index: SwiftWorkspaceIndex
-        do {
-            index = try SwiftWorkspaceIndex(at: FileManager.default.currentDirectoryPath)
-            try index.refresh()
-        } catch {
-            fail(command, "\(error)")
-        }
-        return RepositoryWorkspace(index: index, gatherer: RequestContextGatherer(index: index), root: index.index.root)
-    }
-
-    func relativePath(of file: String, command: String) throws -> String {
-        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        let resolved = URL(fileURLWithPath: file, relativeTo: cwd).standardizedFileURL.resolvingSymlinksInPath().path
-        let resolvedRoot = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
-        guard resolved.hasPrefix(resolvedRoot + "/") else { Self.fail(command, "\(file) is outside the repository at \(root)") }
-        guard FileManager.default.fileExists(atPath: resolved) else { Self.fail(command, "file not found: \(file)") }
-        return String(resolved.dropFirst(resolvedRoot.count + 1))
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import AssistCore
 import AssistGit
-import AssistServer
+import AssistRequests
 import Foundation
 
 /// `assist config`: the effective configuration, where each value comes from, secrets masked.

@@ -2,8 +2,9 @@ import ArgumentParser
 import AssistCore
 import AssistDocstrings
 import AssistGit
-import AssistServer
+import AssistRequests
 import AssistSwift
+import AssistWire
 import Foundation
 
 #if canImport(Glibc)
@@ -57,7 +58,7 @@ struct DocstringCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let target = try DocstringFile.locate(file)
+        let target = SwiftFileArgument.locate(file, command: "docstring")
         let source = target.text
         if check {
             let analysis = SwiftAnalyzer.analyze(source: source)
@@ -67,45 +68,27 @@ struct DocstringCommand: AsyncParsableCommand {
             return
         }
         let selection: DocstringSelection = if let symbol { .symbol(symbol) } else if let line { .line(line) } else { .allUndocumented }
-        let plan: DocstringPlan
-        do {
-            plan = try DocstringPlanner.plan(selection, source: source)
-        } catch {
-            DocstringFile.fail(error.description)
-        }
-        let environment = ProcessInfo.processInfo.environment
-        let local: LocalDocstringModel
-        do {
-            let home = FileManager.default.homeDirectoryForCurrentUser.path
-            let (configuration, _) = ConfigurationFiles.load(
-                repositoryRoot: target.repositoryRoot, environment: environment, homeDirectory: home)
-            local = try await LocalDocstringModel.prepare(
-                modelID: model, configuration: configuration, environment: environment, homeDirectory: home)
-        } catch {
-            DocstringFile.fail(error.description)
-        }
-        let engine = DocstringEngine(
-            model: local, cache: DocstringCache(path: target.gitDirectory + "/assist/docstrings.json"))
+        let workspace = CommandWorkspace.open(command: "docstring", repository: target.repository)
         let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1 && !json && all)
         let outcome: DocstringOutcome
+        let model: String
         do {
-            outcome = try await engine.document(path: target.relativePath, plan: plan) { done, total in
-                bar.update(done: done, total: total)
-            }
+            (outcome, model) = try await workspace.workspace.document(
+                path: target.relativePath, text: source, selection: selection, model: self.model,
+                events: RequestEvents(progress: { done, total in bar.update(done: done, total: total) }))
         } catch {
             bar.finish()
-            await local.stop()
-            DocstringFile.fail(error is CancellationError ? "cancelled" : "\(error)")
+            await workspace.workspace.stop()
+            workspace.fail(error is CancellationError ? "cancelled" : "\(error)")
         }
         bar.finish()
-        await local.stop()
+        await workspace.workspace.stop()
         for failure in outcome.failures { FileHandle.standardError.write(Data("assist docstring: \(failure)\n".utf8)) }
         if apply, !outcome.diff.isEmpty {
-            try DocstringFile.write(outcome.updated, replacing: source, at: target.absolutePath)
+            if let problem = FileReplacement.write(outcome.updated, replacing: source, at: target.absolutePath) { workspace.fail(problem) }
         }
         if json {
-            let result = WireResults.docstring(
-                outcome, model: local.identifier, uri: URL(fileURLWithPath: target.absolutePath).absoluteString)
+            let result = WireResults.docstring(outcome, model: model, uri: URL(fileURLWithPath: target.absolutePath).absoluteString)
             print(try JSONOutput.encode(result))
         } else if !apply {
             print(outcome.diff, terminator: "")
@@ -116,21 +99,18 @@ struct DocstringCommand: AsyncParsableCommand {
     }
 }
 
-/// The file a docstring command works on, read once.
-struct DocstringFile {
+/// A Swift file named on the command line, inside a repository's working tree, read once.
+struct SwiftFileArgument {
     var absolutePath: String
     var relativePath: String
-    var gitDirectory: String
+    var repository: Repository
     /// The repository's working directory.
     var repositoryRoot: String
     var text: String
 
-    static func fail(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("assist docstring: \(message)\n".utf8))
-        Foundation.exit(1)
-    }
-
-    static func locate(_ file: String) throws -> DocstringFile {
+    /// Finds and reads the file; exits 1 with `assist COMMAND: …` when it cannot be used.
+    static func locate(_ file: String, command: String) -> SwiftFileArgument {
+        func fail(_ message: String) -> Never { CommandWorkspace.fail(command, message) }
         let url = URL(fileURLWithPath: file, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
         let path = url.path
         var isDirectory: ObjCBool = false
@@ -152,13 +132,7 @@ struct DocstringFile {
         guard !relative.hasPrefix(".git/") else { fail("refusing to touch a file inside .git/: \(file)") }
         guard let data = FileManager.default.contents(atPath: resolved) else { fail("cannot read \(file)") }
         guard let text = String(data: data, encoding: .utf8) else { fail("\(file) is not valid UTF-8") }
-        return DocstringFile(
-            absolutePath: resolved, relativePath: relative, gitDirectory: repository.gitDirectory, repositoryRoot: root, text: text)
-    }
-
-    /// Writes `text` over the file atomically, unless its content is no longer `expected`.
-    static func write(_ text: String, replacing expected: String, at path: String) throws {
-        if let problem = FileReplacement.write(text, replacing: expected, at: path) { fail(problem) }
+        return SwiftFileArgument(
+            absolutePath: resolved, relativePath: relative, repository: repository, repositoryRoot: root, text: text)
     }
 }
-

@@ -2,7 +2,7 @@ import ArgumentParser
 import AssistCore
 import AssistDocstrings
 import AssistGit
-import AssistServer
+import AssistRequests
 import AssistSwift
 import Foundation
 
@@ -185,24 +185,16 @@ struct HookRunCommand: AsyncParsableCommand {
     private func fix(
         _ pending: [(path: String, source: String, missing: [SwiftDeclaration])], place: HookPlace, environment: [String: String]
     ) async throws {
-        let local: LocalDocstringModel
-        do {
-            let home = FileManager.default.homeDirectoryForCurrentUser.path
-            let (configuration, _) = ConfigurationFiles.load(repositoryRoot: place.root, environment: environment, homeDirectory: home)
-            local = try await LocalDocstringModel.prepare(
-                modelID: model, configuration: configuration, environment: environment, homeDirectory: home)
-        } catch {
-            HookPlace.fail(error.description)
-        }
-        let engine = DocstringEngine(model: local, cache: DocstringCache(path: place.repository.gitDirectory + "/assist/docstrings.json"))
+        let workspace = CommandWorkspace.open(command: "hook", repository: place.repository).workspace
         var wrote: [String] = []
         var notWritten: [String] = []
         for file in pending {
             let outcome: DocstringOutcome
             do {
-                outcome = try await engine.document(path: file.path, source: file.source, selection: .undocumentedPublicAPI)
+                outcome = try await workspace.document(
+                    path: file.path, text: file.source, selection: .undocumentedPublicAPI, model: model).outcome
             } catch {
-                await local.stop()
+                await workspace.stop()
                 HookPlace.fail(error is CancellationError ? "cancelled" : "\(error)")
             }
             for failure in outcome.failures { notWritten.append("\(file.path): \(failure)") }
@@ -219,7 +211,7 @@ struct HookRunCommand: AsyncParsableCommand {
                 wrote.append("\(file.path): documented \(outcome.documented.map(\.name).joined(separator: ", "))")
             }
         }
-        await local.stop()
+        await workspace.stop()
         for line in wrote { printError("assist hook: wrote \(line)") }
         for line in notWritten { printError("assist hook: \(line)") }
         if !wrote.isEmpty {

@@ -1,7 +1,7 @@
 import ArgumentParser
-import AssistGit
 import AssistIndex
-import AssistServer
+import AssistRequests
+import AssistWire
 import Foundation
 
 #if canImport(Glibc)
@@ -9,7 +9,7 @@ import Glibc
 #endif
 
 /// `assist index`: builds or refreshes the repository index and prints its figures.
-struct IndexCommand: ParsableCommand {
+struct IndexCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "index",
         abstract: "Build or refresh the repository index and print its figures.",
@@ -27,11 +27,13 @@ struct IndexCommand: ParsableCommand {
     @Flag(help: "Print the figures as JSON.")
     var json = false
 
-    func run() throws {
+    func run() async throws {
         let start = path ?? FileManager.default.currentDirectoryPath
-        let index: SwiftWorkspaceIndex
+        let workspace: Workspace
         do {
-            index = try SwiftWorkspaceIndex(at: start)
+            workspace = try Workspace.open(
+                at: start, environment: ProcessInfo.processInfo.environment,
+                homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path).0
         } catch {
             FileHandle.standardError.write(Data("assist index: \(error)\n".utf8))
             throw ExitCode.failure
@@ -39,14 +41,14 @@ struct IndexCommand: ParsableCommand {
         let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1 && !json)
         let summary: WorkspaceIndexSummary
         do {
-            summary = try index.refresh { done, total in bar.update(done: done, total: total) }
+            summary = try await workspace.index(refresh: true) { done, total in bar.update(done: done, total: total) }
         } catch {
             bar.finish()
             FileHandle.standardError.write(Data("assist index: \(error)\n".utf8))
             throw ExitCode.failure
         }
         bar.finish()
-        let root = index.index.root
+        let root = workspace.root
         if json {
             print(try JSONOutput.encode(WireResults.index(summary, root: root)))
         } else {

@@ -1,111 +1,13 @@
 import ArgumentParser
 import AssistCore
 import AssistGit
-import AssistProtocol
-import AssistServer
+import AssistRequests
+import AssistWire
 import Foundation
 
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// The backends and policy for a shell command, and the local model to stop afterwards.
-struct CommandRouting {
-    var setup: RoutingSetup
-    var local: LocalDocstringModel?
-
-    /// Reads the configuration of the repository at `root` and prepares the backends; starts nothing.
-    static func make(root: String, command: String, model: String? = nil) async -> CommandRouting {
-        let environment = ProcessInfo.processInfo.environment
-        let home = FileManager.default.homeDirectoryForCurrentUser.path
-        let (configuration, diagnostics) = ConfigurationFiles.load(repositoryRoot: root, environment: environment, homeDirectory: home)
-        for diagnostic in diagnostics where diagnostic.severity == .error {
-            FileHandle.standardError.write(Data("assist \(command): \(diagnostic)\n".utf8))
-        }
-        var local: LocalDocstringModel?
-        var problem: String?
-        do {
-            local = try await LocalDocstringModel.prepare(modelID: model, configuration: configuration, environment: environment, homeDirectory: home)
-        } catch {
-            problem = error.description
-        }
-        let common: String
-        do {
-            common = try Repository.open(at: root).commonDirectory
-        } catch {
-            RepositoryWorkspace.fail(command, "\(error)")
-        }
-        let setup = await RoutingSetup.make(
-            configuration: configuration, localModel: local, localProblem: problem, gitCommonDirectory: common,
-            environment: environment, homeDirectory: home)
-        for problem in setup.problems { FileHandle.standardError.write(Data("assist \(command): \(problem)\n".utf8)) }
-        return CommandRouting(setup: setup, local: local)
-    }
-
-    /// A runner that reports each model call on standard error when it is a terminal.
-    func runner(command: String) -> RoutedRequestRunner {
-        var runner = RoutedRequestRunner(setup: setup)
-        if isatty(STDERR_FILENO) == 1 {
-            runner.onAttempt = { backend, attempt in
-                FileHandle.standardError.write(Data("assist \(command): asking \(backend) (call \(attempt))…\n".utf8))
-            }
-        }
-        return runner
-    }
-
-    /// Prints a failed request's message and its route's reasons, stops the local model, and exits 1.
-    func fail(_ command: String, _ error: any Error) async -> Never {
-        await local?.stop()
-        var message = "assist \(command): \(error is CancellationError ? "cancelled" : "\(error)")\n"
-        if let error = error as? RoutedRequestError, !error.reasons.isEmpty {
-            message += "route:\n" + error.reasons.map { "  \($0.step): \($0.outcome) — \($0.detail)\n" }.joined()
-        }
-        FileHandle.standardError.write(Data(message.utf8))
-        Foundation.exit(1)
-    }
-}
-
-/// Writing a changed file: atomically, and only if it still holds what the request read.
-enum FileReplacement {
-    /// Replaces the file at `path` with `text` unless its content is no longer `expected`.
-    /// - Returns: `nil` when written, else why not.
-    static func write(_ text: String, replacing expected: String?, at path: String) -> String? {
-        let current = FileManager.default.contents(atPath: path).flatMap { String(data: $0, encoding: .utf8) }
-        guard current == expected else {
-            return "\(path) changed since it was read; nothing was written (run the command again)"
-        }
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        let directory = (path as NSString).deletingLastPathComponent
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            return "cannot create \(directory): \(error.localizedDescription)"
-        }
-        let temporary = path + ".assist-\(getpid()).tmp"
-        let permissions = attributes?[.posixPermissions].map { [FileAttributeKey.posixPermissions: $0] }
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: permissions) else {
-            return "cannot write next to \(path)"
-        }
-        guard rename(temporary, path) == 0 else {
-            unlink(temporary)
-            return "cannot replace \(path): \(String(cString: strerror(errno)))"
-        }
-        return nil
-    }
-
-    /// Writes every change under `root`; refuses paths outside it or in `.git/`. Exits 1 on the first failure.
-    static func apply(_ changes: [String: (old: String, new: String)], root: String, command: String, existing: (String) -> Bool) {
-        for path in changes.keys.sorted() {
-            let change = changes[path]!
-            guard !path.hasPrefix("/"), !path.split(separator: "/").contains(".."), path != ".git", !path.hasPrefix(".git/") else {
-                RepositoryWorkspace.fail(command, "refusing to write \(path)")
-            }
-            if let problem = write(change.new, replacing: existing(path) ? change.old : nil, at: root + "/" + path) {
-                RepositoryWorkspace.fail(command, problem)
-            }
-        }
-    }
-}
 
 /// `assist refactor FILE --instruction "…"`: a checked rewrite of one file, routed by policy.
 struct RefactorCommand: AsyncParsableCommand {
@@ -147,17 +49,17 @@ struct RefactorCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let target = try DocstringFile.locate(file)
-        let routing = await CommandRouting.make(root: target.repositoryRoot, command: "refactor", model: model)
+        let target = SwiftFileArgument.locate(file, command: "refactor")
+        let workspace = CommandWorkspace.open(command: "refactor", repository: target.repository)
         let outcome: RoutedEditOutcome
         do {
-            outcome = try await routing.runner(command: "refactor").refactor(
+            outcome = try await workspace.workspace.refactor(
                 file: RequestFile(path: target.relativePath, text: target.text), instruction: instruction,
-                range: try range.map(ClassifyCommand.parseSelection))
+                range: try range.map(ClassifyCommand.parseSelection), model: model, events: workspace.events())
         } catch {
-            await routing.fail("refactor", error)
+            await workspace.fail(error)
         }
-        await routing.local?.stop()
+        await workspace.workspace.stop()
         if apply {
             FileReplacement.apply(outcome.changes, root: target.repositoryRoot, command: "refactor") { _ in true }
         }
@@ -209,7 +111,7 @@ struct EgressCommand: ParsableCommand {
         do {
             repository = try Repository.open(at: FileManager.default.currentDirectoryPath)
         } catch {
-            RepositoryWorkspace.fail("egress", "\(error)")
+            CommandWorkspace.fail("egress", "\(error)")
         }
         let ledger = EgressLedger(gitCommonDirectory: repository.commonDirectory)
         let (entries, problems) = ledger.read(since: since.flatMap(Self.parseDate))

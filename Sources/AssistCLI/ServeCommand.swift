@@ -2,6 +2,7 @@ import ArgumentParser
 import AssistCore
 import AssistGit
 import AssistJSONRPC
+import AssistRequests
 import AssistServer
 import Foundation
 import Logging

@@ -84,7 +84,7 @@ public enum AssistCodeActionKind {
 /// edit to the editor with `workspace/applyEdit`.
 public struct ExecuteCommandRequest: RequestType, Hashable {
     public static let method = "workspace/executeCommand"
-    public typealias Response = DocstringCommandResult
+    public typealias Response = CommandResult
 
     public var command: String
     public var arguments: [JSONValue]?
@@ -154,7 +154,7 @@ public struct DocstringCommandArguments: Codable, Sendable, Hashable {
 }
 
 /// What `assist.docstring` or `assist.refactor` did (`declarations` and `failures` are empty for a refactor).
-public struct DocstringCommandResult: Codable, Sendable, Hashable {
+public struct CommandResult: Codable, Sendable, Hashable {
     /// Whether an edit was sent and the editor applied it; `false` when there was nothing to document.
     public var applied: Bool
     /// One sentence for the user.

@@ -1,4 +1,6 @@
 import AssistDocstrings
+import AssistRequests
+import AssistWire
 import AssistJSONRPC
 import AssistProtocol
 import AssistSwift
@@ -47,7 +49,7 @@ extension Server {
         let declarationKind = AssistCodeActionKind.documentDeclaration, fileKind = AssistCodeActionKind.documentFile
         let selectionKind = AssistCodeActionKind.refactorSelection
         guard wanted(declarationKind) || wanted(fileKind) || wanted(selectionKind),
-              let input = try? docstringInput(request.textDocument.uri)
+              let input = try? requestDocument(request.textDocument.uri)
         else {
             return []
         }
@@ -93,7 +95,7 @@ extension Server {
     /// - Returns: What was documented.
     /// - Throws: `ResponseError`: invalid params for an unknown command or bad arguments,
     ///   content modified when the document changed, request failed when the editor refused the edit.
-    func executeCommand(_ request: ExecuteCommandRequest, progress: ProgressReporter) async throws -> DocstringCommandResult {
+    func executeCommand(_ request: ExecuteCommandRequest, progress: ProgressReporter) async throws -> CommandResult {
         if request.command == RefactorCommandArguments.command {
             return try await executeRefactor(request, progress: progress)
         }
@@ -121,7 +123,7 @@ extension Server {
         let (outcome, model) = try await writeDocstrings(input, selection: selection, model: arguments.model, progress: progress)
         try Task.checkCancellation()
         // The edit is against the text the engine read: never send it to a document that moved on.
-        let current = try? docstringInput(uri)
+        let current = try? requestDocument(uri)
         guard let current, current.text == input.text, input.version == nil || current.version == input.version else {
             throw ResponseError(
                 .contentModified, "\(uri) changed while its comments were written; nothing was applied: run the action again")
@@ -131,20 +133,20 @@ extension Server {
             let message = result.failures.isEmpty
                 ? "nothing to document: no undocumented declaration was selected; no edit was sent"
                 : "no comment passed validation (\(result.failures.count) failed); no edit was sent"
-            return DocstringCommandResult(applied: false, message: message, declarations: [], failures: result.failures)
+            return CommandResult(applied: false, message: message, declarations: [], failures: result.failures)
         }
         let names = result.declarations.map(\.name)
         let label = names.count == 1 ? "Document \(names[0])" : "Document \(names.count) declarations"
         try await applyInEditor(edits, uri: uri, version: current.version, label: label)
         let failed = result.failures.isEmpty ? "" : "; \(result.failures.count) failed validation and were left undocumented"
-        return DocstringCommandResult(
+        return CommandResult(
             applied: true, message: "documented \(names.joined(separator: ", "))\(failed)",
             declarations: result.declarations, failures: result.failures)
     }
 
     /// Runs `assist.refactor`: the `assist/refactor` pipeline on the selection, then
     /// `workspace/applyEdit` with the checked edit, unless the document changed meanwhile.
-    func executeRefactor(_ request: ExecuteCommandRequest, progress: ProgressReporter) async throws -> DocstringCommandResult {
+    func executeRefactor(_ request: ExecuteCommandRequest, progress: ProgressReporter) async throws -> CommandResult {
         guard let argumentList = request.arguments, argumentList.count == 1 else {
             throw ResponseError.invalidParams("\(request.command) takes one argument: {uri, range, version, instruction}")
         }
@@ -158,24 +160,24 @@ extension Server {
             RefactorRequest(textDocument: TextDocumentIdentifier(uri: uri), instruction: instruction, range: arguments.range, model: arguments.model),
             progress: progress)
         try Task.checkCancellation()
-        let current = try? docstringInput(uri)
+        let current = try? requestDocument(uri)
         guard let current, current.text == input.text, input.version == nil || current.version == input.version else {
             throw ResponseError(.contentModified, "\(uri) changed while it was refactored; nothing was applied: run the action again")
         }
         try await applyInEditor(result.edits[uri] ?? [], uri: uri, version: current.version, label: "Refactor: \(instruction)")
-        return DocstringCommandResult(
+        return CommandResult(
             applied: true, message: "refactored with \(result.route.backend) \(result.route.model)", declarations: [], failures: [])
     }
 
     /// The document a command runs on, once the client can apply edits and the document is still at
     /// the version the action was offered for.
-    func commandInput(_ uri: String, offeredVersion: Int?, method: String) throws(ResponseError) -> DocstringInput {
+    func commandInput(_ uri: String, offeredVersion: Int?, method: String) throws(ResponseError) -> RequestDocument {
         guard clientEditCapabilities.applyEdit else {
             throw ResponseError(
                 .requestFailed,
                 "the client did not announce workspace/applyEdit (capabilities.workspace.applyEdit); \(method) answers the edits instead")
         }
-        let input = try docstringInput(uri)
+        let input = try requestDocument(uri)
         if let offeredVersion, input.version != offeredVersion {
             throw ResponseError(
                 .contentModified,

@@ -1,93 +1,10 @@
 import AssistCore
-import AssistDocstrings
-import AssistGit
-import AssistIndex
-import AssistSwift
 import AssistJSONRPC
-import AssistLocalModel
 import AssistProtocol
+import AssistRequests
 import Foundation
 import Logging
 import Synchronization
-
-/// What a request handler gets besides its parameters.
-public struct RequestContext: Sendable {
-    public let id: RequestID
-    public let method: String
-    /// The server, for documents, repository and configuration.
-    public let server: Server
-    public let logger: Logger
-    /// Progress for this request: it sends `$/progress` only when the client passed a `workDoneToken`.
-    public let progress: ProgressReporter
-}
-
-/// Sends LSP work-done progress (`begin`, `report`, `end`) for one request, or nothing when the
-/// client gave no token.
-public struct ProgressReporter: Sendable {
-    let token: ProgressToken?
-    let send: @Sendable (OutgoingMessage) -> Void
-    /// 0: not begun, 1: begun, 2: ended; so the server can end what a failed handler left open.
-    private let phase = Phase()
-
-    final class Phase: Sendable {
-        let value = Atomic<Int>(0)
-    }
-
-    init(token: ProgressToken?, send: @escaping @Sendable (OutgoingMessage) -> Void) {
-        self.token = token
-        self.send = send
-    }
-
-    /// Whether the client asked for progress.
-    public var isActive: Bool { token != nil }
-
-    public func begin(_ title: String, message: String? = nil, percentage: Int? = 0, cancellable: Bool = true) {
-        guard phase.value.compareExchange(expected: 0, desired: 1, ordering: .relaxed).exchanged else { return }
-        emit(WorkDoneProgress(kind: .begin, title: title, message: message, percentage: percentage, cancellable: cancellable))
-    }
-
-    public func report(_ message: String? = nil, percentage: Int? = nil) {
-        guard phase.value.load(ordering: .relaxed) == 1 else { return }
-        emit(WorkDoneProgress(kind: .report, message: message, percentage: percentage.map { min(100, max(0, $0)) }))
-    }
-
-    public func end(_ message: String? = nil) {
-        guard phase.value.compareExchange(expected: 1, desired: 2, ordering: .relaxed).exchanged else { return }
-        emit(WorkDoneProgress(kind: .end, message: message))
-    }
-
-    private func emit(_ value: WorkDoneProgress) {
-        guard let token else { return }
-        let notification = ProgressNotification(token: token, value: value)
-        send(.notification(method: ProgressNotification.method, params: notification))
-    }
-}
-
-/// Options the process gives the server.
-public struct ServerOptions: Sendable {
-    /// Where the daemon was started; the repository root when `initialize` names none.
-    public var workingDirectory: String
-    public var environment: [String: String]
-    public var homeDirectory: String
-    public var logger: Logger
-    /// How often the client's process (`initialize`'s `processId`) is checked.
-    public var parentCheckInterval: Duration
-    /// Ends the process when the client is gone; tests replace it.
-    public var terminate: @Sendable (Int32) -> Void
-
-    public init(
-        workingDirectory: String, environment: [String: String], homeDirectory: String, logger: Logger,
-        parentCheckInterval: Duration = .seconds(2),
-        terminate: @escaping @Sendable (Int32) -> Void = { code in exit(code) }
-    ) {
-        self.workingDirectory = workingDirectory
-        self.environment = environment
-        self.homeDirectory = homeDirectory
-        self.logger = logger
-        self.parentCheckInterval = parentCheckInterval
-        self.terminate = terminate
-    }
-}
 
 /// The daemon: reads frames, decodes JSON-RPC, runs requests concurrently, applies text sync in order.
 ///
@@ -97,7 +14,7 @@ public struct ServerOptions: Sendable {
 public final class Server: Sendable {
     public typealias RequestHandler = @Sendable (JSONValue?, RequestContext) async throws -> any Encodable & Sendable
 
-    private struct State {
+    struct State {
         var initialized = false
         var shutdownRequested = false
         var exitCode: Int32?
@@ -105,11 +22,10 @@ public final class Server: Sendable {
         var served = 0
         var failed = 0
         var cancelled = 0
-        var repository: Repository?
+        /// The served repository with its configuration, index and local models; `nil` before
+        /// `initialize` or when the workspace is not in a repository (then `repositoryError` says why).
+        var workspace: Workspace?
         var repositoryError: String?
-        var workspaceIndex: SwiftWorkspaceIndex?
-        /// The local models started for docstrings, by id; stopped at exit.
-        var docstringModels: [String: LocalDocstringModel] = [:]
         /// URIs of open documents changed since their overlay was last given to the index.
         var staleOverlays: Set<String> = []
         var configuration: Configuration
@@ -124,10 +40,10 @@ public final class Server: Sendable {
     public let connection: FileDescriptorConnection
     public let options: ServerOptions
     public let documents = DocumentStore()
-    private let state: Mutex<State>
-    private let maxMessageBytes: Atomic<Int>
-    private let startTime = ContinuousClock.now
-    private let logger: Logger
+    let state: Mutex<State>
+    let maxMessageBytes: Atomic<Int>
+    let startTime = ContinuousClock.now
+    let logger: Logger
 
     /// Lifecycle requests, answered by the reading thread before it reads the next message.
     private static let inlineRequests: [String: @Sendable (Server, JSONValue?) throws -> any Encodable & Sendable] = [
@@ -187,23 +103,8 @@ public final class Server: Sendable {
 
     private func registerBuiltins() {
         register(StatusRequest.self) { [unowned self] _, _ in try self.status() }
-        register(IndexStatusRequest.self) { [unowned self] _, context in
-            try await self.indexStatus(refresh: false, progress: context.progress)
-        }
-        register(IndexRefreshRequest.self) { [unowned self] _, context in
-            try await self.indexStatus(refresh: true, progress: context.progress)
-        }
-        register(WorkspaceSymbolRequest.self) { [unowned self] request, _ in
-            try await self.workspaceSymbols(request.query)
-        }
-        register(ClassifyRequest.self) { [unowned self] request, _ in
-            try await self.classify(request)
-        }
-        register(DocstringRequest.self) { [unowned self] request, context in
-            try await self.docstring(request, progress: context.progress)
-        }
+        registerRequests()
         registerCodeActions()
-        registerRouting()
     }
 
     /// Decodes request parameters into a typed request; absent parameters decode as `{}`.
@@ -257,15 +158,11 @@ public final class Server: Sendable {
         return state.withLock { $0.shutdownRequested } ? 0 : 1
     }
 
-    private func finish() {
-        let models = state.withLock { state in
-            defer { state.docstringModels.removeAll() }
-            return Array(state.docstringModels.values)
-        }
-        if !models.isEmpty {
+    func finish() {
+        if let workspace = state.withLock({ $0.workspace }), !workspace.managedModelServers.isEmpty {
             let stopped = DispatchSemaphore(value: 0)
             Task {
-                for model in models { await model.stop() }
+                await workspace.stop()
                 stopped.signal()
             }
             _ = stopped.wait(timeout: .now() + 10)
@@ -445,72 +342,6 @@ public final class Server: Sendable {
         }
     }
 
-    // MARK: - Notifications (inline, in order)
-
-    private func handleNotification(_ method: String, _ params: JSONValue?) {
-        let initialized = state.withLock { $0.initialized }
-        if method == ExitNotification.method {
-            let code: Int32 = state.withLock { $0.shutdownRequested } ? 0 : 1
-            if code != 0 { logger.warning("exit without shutdown: exiting with code 1") }
-            state.withLock { $0.exitCode = code }
-            return
-        }
-        guard initialized else {
-            logger.warning("notification \(method) before initialize; ignored")
-            return
-        }
-        do {
-            switch method {
-            case InitializedNotification.method:
-                break
-            case CancelRequestNotification.method:
-                let notification: CancelRequestNotification = try Self.decodeParams(params)
-                let task = state.withLock { $0.inFlight[notification.id] }
-                if let task {
-                    logger.debug("cancelling request \(notification.id)")
-                    task.cancel()
-                } else {
-                    logger.debug("cancel for request \(notification.id), which is not running; ignored")
-                }
-            case DidOpenTextDocumentNotification.method:
-                let notification: DidOpenTextDocumentNotification = try Self.decodeParams(params)
-                let item = notification.textDocument
-                documents.open(TextDocument(uri: item.uri, languageID: item.languageId, version: item.version, text: item.text))
-                state.withLock { _ = $0.staleOverlays.insert(item.uri) }
-            case DidChangeTextDocumentNotification.method:
-                let notification: DidChangeTextDocumentNotification = try Self.decodeParams(params)
-                try documents.change(
-                    notification.textDocument.uri,
-                    changes: notification.contentChanges.map(Self.textChange),
-                    version: notification.textDocument.version
-                )
-                state.withLock { _ = $0.staleOverlays.insert(notification.textDocument.uri) }
-            case DidCloseTextDocumentNotification.method:
-                let notification: DidCloseTextDocumentNotification = try Self.decodeParams(params)
-                state.withLock { _ = $0.staleOverlays.insert(notification.textDocument.uri) }
-                if !documents.close(notification.textDocument.uri) {
-                    logger.warning("didClose for a document that is not open: \(notification.textDocument.uri)")
-                }
-            default:
-                logger.debug("unknown notification \(method); ignored")
-            }
-        } catch {
-            logger.error("\(method): \(error)")
-        }
-    }
-
-    static func textChange(_ event: TextDocumentContentChangeEvent) -> TextChange {
-        TextChange(
-            range: event.range.map {
-                TextRange(
-                    start: TextPosition(line: $0.start.line, character: $0.start.character),
-                    end: TextPosition(line: $0.end.line, character: $0.end.character)
-                )
-            },
-            text: event.text
-        )
-    }
-
     // MARK: - Output
 
     /// Writes one message; a message that cannot be encoded becomes an internal error reply.
@@ -561,381 +392,5 @@ public final class Server: Sendable {
         } onCancel: {
             state.withLock { $0.pendingOutgoing.removeValue(forKey: id) }?.resume(throwing: CancellationError())
         }
-    }
-
-    // MARK: - Lifecycle and status
-
-    private func initialize(_ request: InitializeRequest) throws -> InitializeResult {
-        let root = Self.rootPath(of: request) ?? options.workingDirectory
-        var repository: Repository?
-        var repositoryError: String?
-        do {
-            repository = try Repository.open(at: root)
-        } catch {
-            repositoryError = error.description
-            logger.warning("no repository: \(error)")
-        }
-        let repositoryRoot = repository?.workingDirectory ?? root
-        let (configuration, diagnostics) = ConfigurationFiles.load(
-            repositoryRoot: repositoryRoot, environment: options.environment, homeDirectory: options.homeDirectory,
-            initializationOptions: request.initializationOptions
-        )
-        for diagnostic in diagnostics {
-            logger.log(level: diagnostic.severity == .error ? .error : .warning, "configuration: \(diagnostic)")
-        }
-        if let limit = configuration.integer("server.maxMessageBytes") {
-            maxMessageBytes.store(limit, ordering: .relaxed)
-        }
-        let workspaceIndex = repository.flatMap { try? SwiftWorkspaceIndex(at: $0.workingDirectory ?? $0.gitDirectory) }
-        state.withLock { state in
-            state.initialized = true
-            state.repository = repository
-            state.repositoryError = repositoryError
-            state.workspaceIndex = workspaceIndex
-            state.configuration = configuration
-            state.configurationDiagnostics = diagnostics
-            state.clientEdits = ClientEditCapabilities(request.capabilities)
-        }
-        if let processId = request.processId, processId > 0 {
-            watchParent(Int32(truncatingIfNeeded: processId))
-        }
-        logger.info("initialized", metadata: [
-            "client": "\(request.clientInfo?.name ?? "unknown")", "root": "\(repositoryRoot)",
-        ])
-        let assistMethods = registeredRequestMethods.filter { $0.hasPrefix("assist/") }
-        return InitializeResult(
-            capabilities: ServerCapabilities(
-                textDocumentSync: TextDocumentSyncOptions(openClose: true, change: 2),
-                codeActionProvider: CodeActionOptions(codeActionKinds: AssistCodeActionKind.all),
-                executeCommandProvider: ExecuteCommandOptions(commands: ExecuteCommandRequest.commands),
-                workspaceSymbolProvider: true,
-                experimental: AssistCapabilities(methods: assistMethods)
-            ),
-            serverInfo: ClientInfo(name: "assist", version: AssistVersion.current)
-        )
-    }
-
-    // MARK: - Index
-
-    /// The index, with every changed editor buffer applied as an overlay.
-    func currentIndex() throws(ResponseError) -> (SwiftWorkspaceIndex, root: String) {
-        let (index, repository, error, stale) = state.withLock { state in
-            defer { state.staleOverlays.removeAll() }
-            return (state.workspaceIndex, state.repository, state.repositoryError, state.staleOverlays)
-        }
-        guard let index, let repository else {
-            throw ResponseError(.requestFailed, "no repository to index: \(error ?? "the workspace is not in a git repository")")
-        }
-        let root = repository.workingDirectory ?? repository.gitDirectory
-        for uri in stale.sorted() {
-            guard let path = Self.filePath(fromURI: uri), let relative = Self.relativePath(path, root: root),
-                  relative.hasSuffix(".swift")
-            else { continue }
-            index.setOverlay(path: relative, text: documents.document(uri)?.text)
-        }
-        return (index, root)
-    }
-
-    private func indexStatus(refresh: Bool, progress: ProgressReporter) async throws -> IndexStatusResult {
-        let (index, root) = try currentIndex()
-        progress.begin(refresh ? "Indexing the repository" : "Reading the index")
-        let summary = try await Self.offThePool { () throws(GitError) -> WorkspaceIndexSummary in
-            let report: @Sendable (Int, Int) -> Void = { done, total in
-                progress.report("\(done)/\(total) files", percentage: total == 0 ? 100 : done * 100 / total)
-            }
-            return refresh ? try index.refresh(progress: report) : try index.summary()
-        }
-        progress.end()
-        return WireResults.index(summary, root: root)
-    }
-
-    private func workspaceSymbols(_ query: String) async throws -> [SymbolInformation] {
-        let (index, root) = try currentIndex()
-        let symbols = try await Self.offThePool { () throws(GitError) in try index.symbols(matching: query) }
-        return symbols.map { symbol in
-            let uri = URL(fileURLWithPath: root).appendingPathComponent(symbol.path).absoluteString
-            let range = Range(
-                start: Position(line: symbol.nameRange.start.line - 1, character: symbol.nameRange.start.utf16Column - 1),
-                end: Position(line: symbol.nameRange.end.line - 1, character: symbol.nameRange.end.utf16Column - 1))
-            return SymbolInformation(
-                name: symbol.name, kind: Self.symbolKind(symbol.kind, containers: symbol.containers),
-                location: Location(uri: uri, range: range),
-                containerName: symbol.containers.isEmpty ? nil : symbol.containers.joined(separator: "."))
-        }
-    }
-
-    // MARK: - Classification
-
-    private func classify(_ request: ClassifyRequest) async throws -> ClassifyResult {
-        let (index, root) = try currentIndex()
-        var file: String?
-        var text: String?
-        if let uri = request.textDocument?.uri {
-            guard let path = Self.filePath(fromURI: uri), let relative = Self.relativePath(path, root: root) else {
-                throw ResponseError(.requestFailed, "\(uri) is not in the repository this daemon serves")
-            }
-            file = relative
-            text = documents.document(uri)?.text
-        }
-        let selection: ClosedRange<Int>? = request.range.map { range in
-            let start = range.start.line + 1
-            // An end at column 0 of a later line selects up to the line before it.
-            let end = range.end.character == 0 && range.end.line > range.start.line ? range.end.line : range.end.line + 1
-            return start...max(start, end)
-        }
-        if selection != nil, file == nil { throw ResponseError.invalidParams("a range needs a textDocument") }
-        let instruction = request.instruction
-        let (documentPath, documentText) = (file, text)
-        let classification = try await Self.offThePool { () throws(GitError) -> Classification in
-            _ = try index.summary()
-            let gatherer = RequestContextGatherer(index: index)
-            let input = try gatherer.classificationRequest(
-                instruction: instruction, file: documentPath, selection: selection, text: documentText)
-            return Classifier.classify(input)
-        }
-        var result = WireResults.classification(classification)
-        let runner = RoutedRequestRunner(setup: try await routingSetup())
-        let gatherer = routingGatherer(index: index, root: root)
-        let requestFile: RequestFile? = if let documentPath, let text = documentText ?? gatherer.readText(documentPath) {
-            RequestFile(path: documentPath, text: text)
-        } else {
-            nil
-        }
-        let preview = try await Self.offThePool { () throws(GitError) in
-            try runner.preview(
-                instruction: instruction, classification: classification, file: requestFile, selection: selection,
-                gatherer: gatherer)
-        }
-        result.route = WireResults.routePreview(preview.decision, promptTokens: preview.promptTokens)
-        return result
-    }
-
-    // MARK: - Docstrings
-
-    private func docstring(_ request: DocstringRequest, progress: ProgressReporter) async throws -> DocstringResult {
-        let choices = [request.position != nil, request.symbol != nil, request.all == true].filter { $0 }.count
-        guard choices == 1 else {
-            throw ResponseError.invalidParams("give exactly one of position, symbol or all: true")
-        }
-        let input = try docstringInput(request.textDocument.uri)
-        let selection: DocstringSelection = if let position = request.position {
-            .line(position.line + 1)
-        } else if let symbol = request.symbol {
-            .symbol(symbol)
-        } else {
-            .allUndocumented
-        }
-        let (outcome, model) = try await writeDocstrings(input, selection: selection, model: request.model, progress: progress)
-        return WireResults.docstring(outcome, model: model, uri: input.uri)
-    }
-
-    /// A Swift document of the served repository, as a docstring request sees it.
-    struct DocstringInput: Sendable {
-        var uri: String
-        var path: String
-        /// The path from the repository root.
-        var relative: String
-        var gitDirectory: String
-        /// The editor's unsaved buffer when the document is open, else the file on disk.
-        var text: String
-        /// The open document's version; `nil` when the text came from disk.
-        var version: Int?
-    }
-
-    /// Reads a document for a docstring request: it must be a Swift file inside the served
-    /// repository (not in `.git/`); the editor's unsaved buffer wins over the file on disk.
-    ///
-    /// - Parameter uri: The document's URI.
-    /// - Returns: The document's place and text.
-    /// - Throws: `ResponseError` (request failed) saying why the document cannot be used.
-    func docstringInput(_ uri: String) throws(ResponseError) -> DocstringInput {
-        guard let path = Self.filePath(fromURI: uri), path.hasSuffix(".swift") else {
-            throw ResponseError(.requestFailed, "not a Swift file URI: \(uri)")
-        }
-        guard let repository = state.withLock({ $0.repository }), let root = repository.workingDirectory,
-              let relative = Self.relativePath(path, root: root)
-        else {
-            throw ResponseError(.requestFailed, "\(path) is not in the repository this daemon serves")
-        }
-        guard !relative.hasPrefix(".git/") else { throw ResponseError(.requestFailed, "refusing a file inside .git/") }
-        if let document = documents.document(uri) {
-            return DocstringInput(
-                uri: uri, path: path, relative: relative, gitDirectory: repository.gitDirectory, text: document.text,
-                version: document.version)
-        }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ResponseError(.requestFailed, "cannot read \(path) as UTF-8")
-        }
-        return DocstringInput(uri: uri, path: path, relative: relative, gitDirectory: repository.gitDirectory, text: text)
-    }
-
-    /// Runs the docstring engine on a document, with progress.
-    ///
-    /// - Parameters:
-    ///   - input: The document as read.
-    ///   - selection: Which declarations.
-    ///   - model: The local model's id, or `nil` for the default.
-    ///   - progress: Where progress goes.
-    /// - Returns: The engine's outcome and the model's identifier.
-    /// - Throws: `ResponseError` when the selection names nothing or the model is unavailable.
-    func writeDocstrings(
-        _ input: DocstringInput, selection: DocstringSelection, model id: String?, progress: ProgressReporter
-    ) async throws -> (DocstringOutcome, model: String) {
-        let plan: DocstringPlan
-        do {
-            plan = try DocstringPlanner.plan(selection, source: input.text)
-        } catch {
-            throw ResponseError(.requestFailed, error.description)
-        }
-        let model = try await docstringModel(id)
-        let engine = DocstringEngine(model: model, cache: DocstringCache(path: input.gitDirectory + "/assist/docstrings.json"))
-        progress.begin("Writing doc comments")
-        let outcome: DocstringOutcome
-        do {
-            outcome = try await engine.document(path: input.relative, plan: plan) { done, total in
-                progress.report("\(done)/\(total) declarations", percentage: total == 0 ? 100 : done * 100 / total)
-            }
-        } catch let error as DocstringError {
-            throw ResponseError(.requestFailed, error.description)
-        }
-        progress.end()
-        return (outcome, model.identifier)
-    }
-
-    /// The served repository, or `nil` when the workspace is not in one.
-    var servedRepository: Repository? { state.withLock { $0.repository } }
-
-    /// The daemon's logger, for extensions in other files.
-    var serverLogger: Logger { logger }
-
-    /// What the client said it can do with `workspace/applyEdit`.
-    var clientEditCapabilities: ClientEditCapabilities { state.withLock { $0.clientEdits } }
-
-    /// The local model for docstrings, prepared once per id and kept for the daemon's life.
-    func docstringModel(_ id: String?) async throws -> LocalDocstringModel {
-        let wanted = id ?? LocalDocstringModel.defaultModelID
-        if let model = state.withLock({ $0.docstringModels[wanted] }) { return model }
-        let model: LocalDocstringModel
-        do {
-            model = try await LocalDocstringModel.prepare(
-                modelID: id, configuration: configuration, environment: options.environment, homeDirectory: options.homeDirectory)
-        } catch {
-            throw ResponseError(.requestFailed, error.description)
-        }
-        return state.withLock { state in
-            if let existing = state.docstringModels[wanted] { return existing }
-            state.docstringModels[wanted] = model
-            return model
-        }
-    }
-
-    /// Runs blocking index work on a global queue, so it never holds a cooperative thread.
-    static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws(GitError) -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                do {
-                    continuation.resume(returning: try work())
-                } catch {
-                    continuation.resume(throwing: ResponseError(.requestFailed, "the index could not read the repository: \(error)"))
-                }
-            }
-        }
-    }
-
-    static func symbolKind(_ kind: SwiftDeclarationKind, containers: [String]) -> Int {
-        switch kind {
-        case .class, .actor: 5
-        case .function: containers.isEmpty ? 12 : 6
-        case .variable: containers.isEmpty ? 13 : 7
-        case .constant: containers.isEmpty ? 14 : 7
-        case .initializer, .deinitializer: 9
-        case .enum: 10
-        case .protocol: 11
-        case .enumCase: 22
-        case .struct: 23
-        case .operator, .precedenceGroup: 25
-        case .typeAlias, .associatedType: 26
-        case .extension: 3
-        case .subscript: 6
-        case .macro: 12
-        }
-    }
-
-    /// `path` relative to `root`, or `nil` when it is outside.
-    static func relativePath(_ path: String, root: String) -> String? {
-        let prefix = root.hasSuffix("/") ? root : root + "/"
-        guard path.hasPrefix(prefix) else { return nil }
-        return String(path.dropFirst(prefix.count))
-    }
-
-    /// Exits (code 1) when the client process is gone, as LSP asks: an editor that crashed must not
-    /// leave its daemon behind.
-    private func watchParent(_ pid: Int32) {
-        let interval = options.parentCheckInterval
-        Task { [weak self] in
-            while let self {
-                try? await Task.sleep(for: interval)
-                if self.state.withLock({ $0.exitCode != nil }) { return }
-                if kill(pid, 0) != 0, errno == ESRCH {
-                    self.logger.warning("the client process \(pid) is gone; exiting")
-                    self.finish()
-                    self.options.terminate(1)
-                    return
-                }
-            }
-        }
-    }
-
-    /// The managed `llama-server`s this daemon started for docstrings (started or not yet).
-    public var managedModelServers: [ManagedLlamaServer] {
-        state.withLock { state in state.docstringModels.values.compactMap(\.server) }
-    }
-
-    /// The configuration in force (after `initialize`, the repository's and the client's included).
-    public var configuration: Configuration { state.withLock { $0.configuration } }
-
-    /// The repository served, if the workspace is in one.
-    public var repository: Repository? { state.withLock { $0.repository } }
-
-    private func status() throws -> StatusResult {
-        let snapshot = state.withLock { state in
-            (state.repository, state.repositoryError, RequestCounters(
-                served: state.served, failed: state.failed, cancelled: state.cancelled, inFlight: state.inFlight.count))
-        }
-        var repositoryStatus: RepositoryStatus?
-        var repositoryError = snapshot.1
-        if let repository = snapshot.0 {
-            do {
-                let head = try repository.head()
-                repositoryStatus = RepositoryStatus(
-                    path: repository.workingDirectory ?? repository.gitDirectory,
-                    gitDirectory: repository.gitDirectory, isBare: repository.isBare,
-                    head: HeadStatus(oid: head.oid, branch: head.branch, detached: head.isDetached, unborn: head.isUnborn)
-                )
-            } catch {
-                repositoryError = error.description
-            }
-        }
-        let elapsed = ContinuousClock.now - startTime
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return StatusResult(
-            version: AssistVersion.current, pid: Int(getpid()), uptimeSeconds: seconds,
-            repository: repositoryStatus, repositoryError: repositoryError,
-            counters: snapshot.2, openDocuments: documents.count
-        )
-    }
-
-    /// The workspace root an `initialize` request names: `rootUri`, else the first folder, else `rootPath`.
-    static func rootPath(of request: InitializeRequest) -> String? {
-        if let uri = request.rootUri ?? request.workspaceFolders?.first?.uri, let path = filePath(fromURI: uri) {
-            return path
-        }
-        return request.rootPath
-    }
-
-    /// The path of a `file://` URI, percent-decoded, or `nil` for other schemes.
-    public static func filePath(fromURI uri: String) -> String? {
-        guard let url = URL(string: uri), url.isFileURL else { return nil }
-        return url.path(percentEncoded: false)
     }
 }

@@ -124,7 +124,7 @@ struct ManagedServerTests {
         #expect(kill(process.processIdentifier, SIGKILL) == 0)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)
-        #expect(await eventually(within: 10) { !ProcessProbe.isLive(serverPID) }, "llama-server \(serverPID) outlived its parent")
+        #expect(await eventually(within: 30) { !ProcessProbe.isLive(serverPID) }, "llama-server \(serverPID) outlived its parent")
         let status = await LocalModelStatus.read(cache)
         #expect(!status.servers.contains { $0.record.processID == serverPID }, "the stale record is dropped")
     }

@@ -42,18 +42,8 @@ extension RoutedRequestRunner {
     /// The context budget of cloud-bound questions.
     static let cloudContextBudget = 32_000
 
-    /// Answers a question about the repository with retrieved context; when it asks for a change,
-    /// the answer's SEARCH/REPLACE blocks become a checked diff.
-    ///
-    /// - Parameters:
-    ///   - question: The question or instruction.
-    ///   - file: The file it is about, if any (as read).
-    ///   - selection: The selected lines of that file, if any.
-    ///   - gatherer: The index's facts and files.
-    /// - Returns: The outcome.
-    /// - Throws: ``RoutedRequestError`` when no backend may take it or every backend failed.
     /// What an `ask` decides before calling any model.
-    struct AskPlan {
+    struct AskPlan: Sendable {
         var classification: Classification
         var wantsChange: Bool
         var maxTokens: Int
@@ -145,108 +135,105 @@ extension RoutedRequestRunner {
         }
     }
 
+    /// Answers a question about the repository with retrieved context; when it asks for a change,
+    /// the answer's SEARCH/REPLACE blocks become a checked diff.
+    ///
+    /// - Parameters:
+    ///   - question: The question or instruction.
+    ///   - file: The file it is about, if any (as read).
+    ///   - selection: The selected lines of that file, if any.
+    ///   - gatherer: The index's facts and files.
+    /// - Returns: The outcome.
+    /// - Throws: ``RoutedRequestError`` when no backend may take it or every backend failed.
     public func ask(
         question: String, file: RequestFile?, selection: ClosedRange<Int>?, gatherer: RequestContextGatherer
     ) async throws -> RoutedAskOutcome {
-        let plan = try planAsk(question: question, file: file, selection: selection, gatherer: gatherer)
+        // Retrieval reads the index and files: it runs off the cooperative pool, as all index work does.
+        let plan = try await Blocking.run { () throws(GitError) in
+            try self.planAsk(question: question, file: file, selection: selection, gatherer: gatherer)
+        }
         let (classification, wantsChange, maxTokens, overhead) = (plan.classification, plan.wantsChange, plan.maxTokens, plan.overhead)
-        let (everything, cloudContext, redactedPieces, redactions, decision) = (plan.everything, plan.cloudContext, plan.redactedPieces, plan.redactions, plan.decision)
-        let kind = classification.kind
-        let state = CascadeState(reasons: decision.reasons)
+        let (everything, cloudContext, redactions, decision) = (plan.everything, plan.cloudContext, plan.redactions, plan.decision)
         guard let primary = decision.primary else {
             throw RoutedRequestError("no backend may take this request: \(decision.refusal ?? "refused")", reasons: decision.reasons)
         }
         let redact = decision.redactSecrets && !redactions.isEmpty
+        var cloudSent = cloudContext
+        if redact { cloudSent.pieces = plan.redactedPieces }
         var localContext: PackedContext?
-        func context(for candidate: RouteCandidate) throws -> (pieces: [PackedPiece], packed: PackedContext) {
-            if candidate.place == .cloud {
-                var packed = cloudContext
-                if redact { packed.pieces = redactedPieces }
-                return (packed.pieces, packed)
-            }
-            if let localContext { return (localContext.pieces, localContext) }
+        /// The context a backend is sent: the cloud's as planned, the local one packed to its window once.
+        func context(for candidate: RouteCandidate) async throws -> PackedContext {
+            if candidate.place == .cloud { return cloudSent }
+            if let localContext { return localContext }
             let window = candidate.contextWindow ?? 8_192
             let budget = max(500, window - min(maxTokens, window / 4) - overhead)
-            let packed = budget >= everything.totalTokens ? everything : try gatherer.pack(question: question, budget: budget)
+            let packed = budget >= everything.totalTokens
+                ? everything
+                : try await Blocking.run { () throws(GitError) in try gatherer.pack(question: question, budget: budget) }
             localContext = packed
-            return (packed.pieces, packed)
+            return packed
         }
 
-        var usedContext = cloudContext
-        var answerText = ""
-        var answeredBy = primary
-        func attempt(_ candidate: RouteCandidate, feedback: (answer: String, error: String)?) async throws -> [String: String] {
-            let (pieces, packed) = try context(for: candidate)
-            usedContext = packed
+        func prepare(_ candidate: RouteCandidate, feedback: Feedback?) async throws -> Call {
+            let pieces = try await context(for: candidate).pieces
             let prompt = EditPrompts.ask(question: question, context: pieces, wantsChange: wantsChange)
             var messages: [ChatMessage] = [.system(prompt.system), .user(prompt.user)]
             if let feedback { messages += [.assistant(feedback.answer), .user(EditPrompts.retry(feedback.error, searchReplace: true))] }
             let limit = candidate.place == .local ? min(maxTokens, (candidate.contextWindow ?? 8_192) / 4) : maxTokens
             let request = ChatRequest(messages: messages, maxTokens: limit, temperature: 0, streaming: true)
             let manifest = EgressManifest(
-                kind: kind, files: Self.fileRanges(of: pieces, readText: gatherer.readText),
+                kind: classification.kind, files: Self.fileRanges(of: pieces, readText: gatherer.readText),
                 redactions: redact ? redactions : [])
-            let answer = try await call(candidate, request: request, manifest: manifest, state: state)
-            state.lastAnswer = answer
-            answerText = answer
-            answeredBy = candidate
-            guard wantsChange else { return [:] }
-            return try Self.applyAnswer(
-                answer, defaultPath: file?.path, candidate: candidate, setup: setup, readText: gatherer.readText,
-                redact: redact && candidate.place == .cloud, state: state)
+            return Call(request: request, manifest: manifest)
         }
 
-        if !wantsChange {
-            // An answer without a change: ask the primary; fail over when it is down.
-            var order = [primary]
-            if let fallback = decision.fallback { order.append(fallback) }
-            for (index, candidate) in order.enumerated() {
-                do {
-                    _ = try await attempt(candidate, feedback: nil)
-                    return RoutedAskOutcome(
-                        classification: classification, answer: answerText, wantsChange: false, changes: [:], diff: "",
-                        validation: [], changeError: nil, backend: candidate.name, model: candidate.model,
-                        reasons: state.reasons, usage: state.usage, costUSD: state.cost, context: usedContext,
-                        attempts: state.attempts)
-                } catch let error as BackendError {
-                    let next = index + 1 < order.count ? order[index + 1] : nil
-                    state.reasons.append(RouteReason(
-                        step: "availability", outcome: next == nil ? "refused" : "failover",
-                        detail: "\(candidate.name) failed: \(error.description)" + (next.map { " \($0.name) takes the request." } ?? "")))
-                    if next == nil { throw RoutedRequestError("\(candidate.name) failed: \(error.description)", reasons: state.reasons) }
-                }
-            }
+        var tally = Tally(reasons: decision.reasons)
+        func outcome(
+            answeredBy candidate: RouteCandidate, checked: Checked? = nil, changeError: String? = nil, reasons: [RouteReason]
+        ) async throws -> RoutedAskOutcome {
+            RoutedAskOutcome(
+                classification: classification, answer: tally.lastAnswer, wantsChange: wantsChange,
+                changes: checked?.changes ?? [:], diff: checked?.diff ?? "", validation: checked?.checks ?? [],
+                changeError: changeError, backend: candidate.name, model: candidate.model, reasons: reasons,
+                usage: tally.usage, costUSD: tally.cost, context: try await context(for: candidate), attempts: tally.attempts)
         }
-        var files: [String: String] = [:]
+        guard wantsChange else {
+            // An answer without a change: nothing to check; a backend that is down fails over.
+            let (_, candidate) = try await cascade(decision, primary: primary, tally: &tally, validates: false, prepare: prepare) { _, _ in }
+            return try await outcome(answeredBy: candidate, reasons: tally.reasons)
+        }
         do {
-            let checked = try await cascade(decision: decision, primary: primary, state: state) { candidate, feedback in
-                let contents = try await attempt(candidate, feedback: feedback)
-                for path in contents.keys { files[path] = gatherer.readText(path) }
-                return contents
-            } check: { contents throws(EditError) in
-                try Self.check(files: files, newContents: contents, instruction: question)
+            let (checked, candidate) = try await cascade(decision, primary: primary, tally: &tally, prepare: prepare) { candidate, answer in
+                let (contents, files) = try Self.applyAnswer(
+                    answer, defaultPath: file?.path, candidate: candidate, setup: setup, readText: gatherer.readText,
+                    redact: redact && candidate.place == .cloud)
+                return try Self.check(files: files, newContents: contents, instruction: question)
             }
-            return RoutedAskOutcome(
-                classification: classification, answer: answerText, wantsChange: true, changes: checked.changes,
-                diff: checked.diff, validation: checked.checks, changeError: nil, backend: checked.candidate.name,
-                model: checked.candidate.model, reasons: state.reasons, usage: state.usage, costUSD: state.cost,
-                context: usedContext, attempts: state.attempts)
-        } catch let error as RoutedRequestError where !answerText.isEmpty {
-            return RoutedAskOutcome(
-                classification: classification, answer: answerText, wantsChange: true, changes: [:], diff: "",
-                validation: [], changeError: error.message, backend: answeredBy.name, model: answeredBy.model,
-                reasons: error.reasons, usage: state.usage, costUSD: state.cost, context: usedContext, attempts: state.attempts)
+            return try await outcome(answeredBy: candidate, checked: Checked(checked), reasons: tally.reasons)
+        } catch let error as RoutedRequestError where !tally.lastAnswer.isEmpty {
+            return try await outcome(answeredBy: tally.lastCandidate ?? primary, changeError: error.message, reasons: error.reasons)
+        }
+    }
+
+    /// A change that passed the checks.
+    struct Checked {
+        var changes: [String: (old: String, new: String)]
+        var diff: String
+        var checks: [String]
+
+        init(_ value: (changes: [String: (old: String, new: String)], diff: String, checks: [String])) {
+            (changes, diff, checks) = value
         }
     }
 
     /// The answer's SEARCH/REPLACE blocks applied to the repository's files (redacted ones for a
-    /// redacted cloud request, with the secrets put back after).
+    /// redacted cloud request, with the secrets put back after), and those files as read.
     static func applyAnswer(
         _ answer: String, defaultPath: String?, candidate: RouteCandidate, setup: RoutingSetup,
-        readText: (String) -> String?, redact: Bool, state: CascadeState
-    ) throws -> [String: String] {
+        readText: (String) -> String?, redact: Bool
+    ) throws -> (changed: [String: String], read: [String: String]) {
         let parsed = try EditAnswerParser.parse(answer).get()
-        state.prose = parsed.prose
+        var read: [String: String] = [:]
         var files: [String: String] = [:]
         var originals: [String: (text: String, findings: [SecretFinding])] = [:]
         var blocks: [EditBlock] = []
@@ -263,6 +250,7 @@ extension RoutedRequestRunner {
                 throw EditError(kind: .badPath, message: "\(path) matches privacy.localOnly '\(pattern)' and cannot be changed by a cloud model.")
             }
             if files[path] == nil, let text = readText(path) {
+                read[path] = text
                 if redact {
                     let scan = SecretScanner.redact(text)
                     files[path] = scan.text
@@ -279,7 +267,7 @@ extension RoutedRequestRunner {
             changed[path] = try Redactions.restore(
                 edited, redactedOriginal: files[path]!, secrets: Redactions.secrets(of: original.text, findings: original.findings))
         }
-        return changed
+        return (changed, read)
     }
 
     /// The byte ranges of each file that packed pieces carry (the whole line span of a piece).

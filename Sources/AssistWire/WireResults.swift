@@ -3,8 +3,10 @@ import AssistCore
 import AssistDocstrings
 import AssistIndex
 import AssistProtocol
+import AssistRequests
+import AssistSwift
 
-/// Core results as wire values: the one conversion the daemon's answers and the CLI's `--json`
+/// Request results as wire values: the one conversion the daemon's answers and the CLI's `--json`
 /// both use, so a surface never describes the same result differently.
 public enum WireResults {
     /// The figures of `assist/index/status`, `assist/index/refresh` and `assist index --json`.
@@ -41,13 +43,7 @@ public enum WireResults {
     public static func docstring(_ outcome: DocstringOutcome, model identifier: String, uri: String) -> DocstringResult {
         // The route names the model as refactors and questions do: backend `local`, model without the prefix.
         let model = identifier.hasPrefix("local/") ? String(identifier.dropFirst("local/".count)) : identifier
-        let edits = TextEdits.make(old: outcome.original, new: outcome.updated).map { edit in
-            TextEdit(
-                range: Range(
-                    start: Position(line: edit.range.start.line, character: edit.range.start.character),
-                    end: Position(line: edit.range.end.line, character: edit.range.end.character)),
-                newText: edit.newText)
-        }
+        let edits = WireValues.textEdits(old: outcome.original, new: outcome.updated)
         return DocstringResult(
             diff: outcome.diff, edits: edits.isEmpty ? [:] : [uri: edits],
             route: Route(
@@ -101,17 +97,10 @@ public enum WireResults {
     }
 
     /// LSP edits by `file://` URI for changed files under a root.
-    static func edits(_ changes: [String: (old: String, new: String)], root: String) -> [String: [TextEdit]] {
+    public static func edits(_ changes: [String: (old: String, new: String)], root: String) -> [String: [TextEdit]] {
         var result: [String: [TextEdit]] = [:]
         for (path, change) in changes {
-            let uri = URL(fileURLWithPath: root).appendingPathComponent(path).absoluteString
-            result[uri] = TextEdits.make(old: change.old, new: change.new).map { edit in
-                TextEdit(
-                    range: Range(
-                        start: Position(line: edit.range.start.line, character: edit.range.start.character),
-                        end: Position(line: edit.range.end.line, character: edit.range.end.character)),
-                    newText: edit.newText)
-            }
+            result[WireValues.uri(of: path, root: root)] = WireValues.textEdits(old: change.old, new: change.new)
         }
         return result
     }
@@ -148,6 +137,54 @@ public enum WireResults {
             validation: Validation(passed: outcome.changeError == nil, checks: outcome.validation),
             changeError: outcome.changeError, confidence: outcome.classification.confidence,
             context: packedContext(outcome.context), attempts: outcome.attempts)
+    }
+
+    /// The result of `assist/classify` and `assist classify --json`: the classification and its route.
+    ///
+    /// - Parameter outcome: The classification and the route the policy would take.
+    /// - Returns: The wire result.
+    public static func classify(_ outcome: Workspace.ClassifyOutcome) -> ClassifyResult {
+        var result = classification(outcome.classification)
+        result.route = routePreview(outcome.route, promptTokens: outcome.promptTokens)
+        return result
+    }
+
+    /// The declarations of `workspace/symbol`.
+    ///
+    /// - Parameters:
+    ///   - symbols: The matching declarations, best first.
+    ///   - root: The repository's working directory, for the locations' URIs.
+    /// - Returns: The wire symbols.
+    public static func symbols(_ symbols: [WorkspaceSymbol], root: String) -> [SymbolInformation] {
+        symbols.map { symbol in
+            let range = Range(
+                start: Position(line: symbol.nameRange.start.line - 1, character: symbol.nameRange.start.utf16Column - 1),
+                end: Position(line: symbol.nameRange.end.line - 1, character: symbol.nameRange.end.utf16Column - 1))
+            return SymbolInformation(
+                name: symbol.name, kind: symbolKind(symbol.kind, containers: symbol.containers),
+                location: Location(uri: WireValues.uri(of: symbol.path, root: root), range: range),
+                containerName: symbol.containers.isEmpty ? nil : symbol.containers.joined(separator: "."))
+        }
+    }
+
+    /// The LSP `SymbolKind` of a declaration.
+    static func symbolKind(_ kind: SwiftDeclarationKind, containers: [String]) -> Int {
+        switch kind {
+        case .class, .actor: 5
+        case .function: containers.isEmpty ? 12 : 6
+        case .variable: containers.isEmpty ? 13 : 7
+        case .constant: containers.isEmpty ? 14 : 7
+        case .initializer, .deinitializer: 9
+        case .enum: 10
+        case .protocol: 11
+        case .enumCase: 22
+        case .struct: 23
+        case .operator, .precedenceGroup: 25
+        case .typeAlias, .associatedType: 26
+        case .extension: 3
+        case .subscript: 6
+        case .macro: 12
+        }
     }
 
     /// A routing decision as `assist/classify` shows it.

@@ -1,5 +1,5 @@
 import AssistCore
-@testable import AssistServer
+@testable import AssistRequests
 import AssistTestSupport
 import Foundation
 import Synchronization

@@ -86,7 +86,7 @@ public struct RoutingSetup: Sendable {
     ///   - homeDirectory: The user's home.
     /// - Returns: The setup.
     public static func make(
-        configuration: Configuration, localModel: LocalDocstringModel?, localProblem: String?, gitCommonDirectory: String,
+        configuration: Configuration, localModel: LocalModel?, localProblem: String?, gitCommonDirectory: String,
         environment: [String: String], homeDirectory: String
     ) async -> RoutingSetup {
         var local: RoutableBackend?

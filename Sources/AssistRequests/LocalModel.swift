@@ -4,10 +4,10 @@ import AssistDocstrings
 import AssistLocalModel
 import Foundation
 
-/// The local model behind `assist docstring`: an OpenAI-compatible server at
+/// The local model behind docstrings, refactors and questions: an OpenAI-compatible server at
 /// `providers.local.baseURL` when one is configured, else the managed `llama-server`, started on
 /// the first prompt (a request answered from the cache starts nothing) and restarted if it died.
-public final class LocalDocstringModel: DocstringModel, @unchecked Sendable {
+public final class LocalModel: DocstringModel, @unchecked Sendable {
     /// Where the model runs.
     public enum Source: Sendable {
         /// The managed `llama-server` with an installed model.
@@ -54,12 +54,12 @@ public final class LocalDocstringModel: DocstringModel, @unchecked Sendable {
     /// - Throws: `DocstringError` naming the install command when the managed model is missing.
     public static func prepare(
         modelID: String?, configuration: Configuration? = nil, environment: [String: String], homeDirectory: String
-    ) async throws(DocstringError) -> LocalDocstringModel {
+    ) async throws(DocstringError) -> LocalModel {
         if let configuration, let url = configuration.string("providers.local.baseURL"), !url.isEmpty {
             do {
                 var settings = try BackendFactory.settings(for: .local, configuration: configuration)
                 if let modelID { settings.model = modelID }
-                return LocalDocstringModel(source: .configured(settings))
+                return LocalModel(source: .configured(settings))
             } catch {
                 throw DocstringError("the configured local model cannot be used: \(error)")
             }
@@ -71,7 +71,7 @@ public final class LocalDocstringModel: DocstringModel, @unchecked Sendable {
         }
         do {
             let server = ManagedLlamaServer(configuration: try await ManagedLlamaServer.Configuration.installed(in: cache, model: spec))
-            return LocalDocstringModel(source: .managed(spec, server))
+            return LocalModel(source: .managed(spec, server))
         } catch {
             throw DocstringError("no model available (\(error)); install one with `assist model install`")
         }
@@ -124,7 +124,7 @@ public final class LocalDocstringModel: DocstringModel, @unchecked Sendable {
     }
 }
 
-extension LocalDocstringModel {
+extension LocalModel {
     /// The context window before the server has started: the managed server's configured size, or
     /// what a configured server reports (`/props`), or `nil` when it cannot be asked.
     public func contextWindow() async -> Int? {
@@ -135,7 +135,7 @@ extension LocalDocstringModel {
         }
     }
 
-    /// The model as a ``ChatBackend``, for requests other than docstrings: the same server, started
+    /// The model as a ``ChatBackend``, for refactors and questions: the same server, started
     /// on the first request and started again when it died.
     public var chatBackend: any ChatBackend { LocalModelChat(model: self) }
 
@@ -144,12 +144,12 @@ extension LocalDocstringModel {
     }
 }
 
-/// ``LocalDocstringModel`` as a ``ChatBackend``: a connection that fails before any event means the
+/// ``LocalModel`` as a ``ChatBackend``: a connection that fails before any event means the
 /// managed server died; it is started again and the request is sent once more.
 struct LocalModelChat: ChatBackend {
-    let local: LocalDocstringModel
+    let local: LocalModel
 
-    init(model: LocalDocstringModel) {
+    init(model: LocalModel) {
         local = model
     }
 
