@@ -151,6 +151,14 @@ let package = Package(
             path: "Benchmarks/assist-docstring-eval"
         ),
 
+        // The parameter fuzzer (run with scripts/fuzz params): random and boundary parameters for every
+        // method, sent to a real `assist serve`.
+        .executableTarget(
+            name: "assist-fuzz-params",
+            dependencies: ["AssistProtocol", "AssistTestSupport"],
+            path: "Fuzz/params"
+        ),
+
         // Test helpers as a normal library: a JSON-RPC test client, fixture repositories.
         .target(
             name: "AssistTestSupport",

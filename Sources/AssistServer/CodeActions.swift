@@ -27,7 +27,7 @@ struct ClientEditCapabilities: Sendable {
 extension Server {
     func registerCodeActions() {
         register(CodeActionRequest.self) { [unowned self] request, _ in
-            self.codeActions(request)
+            try self.codeActions(request)
         }
         register(ExecuteCommandRequest.self) { [unowned self] request, context in
             try await self.executeCommand(request, progress: context.progress)
@@ -41,7 +41,8 @@ extension Server {
     ///
     /// - Parameter request: The request.
     /// - Returns: The actions, possibly none.
-    func codeActions(_ request: CodeActionRequest) -> [CodeAction] {
+    /// - Throws: `ResponseError` (invalid params) when the range is not inside the document.
+    func codeActions(_ request: CodeActionRequest) throws(ResponseError) -> [CodeAction] {
         let wanted: (String) -> Bool = { kind in
             guard let only = request.context.only else { return true }
             return only.contains { kind == $0 || kind.hasPrefix($0 + ".") }
@@ -53,6 +54,7 @@ extension Server {
         else {
             return []
         }
+        _ = try Self.lines(of: request.range, in: input.text)
         let analysis = SwiftAnalyzer.analyze(source: input.text)
         var actions: [CodeAction] = []
         if wanted(selectionKind), request.range.start != request.range.end {
@@ -113,6 +115,8 @@ extension Server {
         }
         let uri = arguments.uri
         let input = try commandInput(uri, offeredVersion: arguments.version, method: DocstringRequest.method)
+        if let line = arguments.line { try Self.check(Position(line: line, character: 0), in: input.text, name: "line") }
+        if let symbol = arguments.symbol { try Self.checkLength(symbol, name: "symbol") }
         let selection: DocstringSelection = if let line = arguments.line {
             .line(line + 1)
         } else if let symbol = arguments.symbol {

@@ -17,6 +17,7 @@ extension Server {
             try await self.indexStatus(refresh: true, progress: context.progress)
         }
         register(WorkspaceSymbolRequest.self) { [unowned self] request, _ in
+            try Self.checkLength(request.query, name: "query")
             let workspace = try self.indexedWorkspace()
             let symbols = try await Self.answering { try await workspace.symbols(matching: request.query) }
             return WireResults.symbols(symbols, root: workspace.root)
@@ -106,6 +107,27 @@ extension Server {
         return workspace
     }
 
+    /// The most characters an instruction, question or symbol query may have.
+    static let maximumInstructionLength = 100_000
+
+    /// The 1-based lines of a range that must lie inside a document; -32602 otherwise.
+    static func lines(of range: AssistProtocol.Range, in text: String, name: String = "range") throws(ResponseError) -> ClosedRange<Int> {
+        if let problem = WireValues.problem(with: range, in: text, name: name) { throw ResponseError.invalidParams(problem) }
+        return WireValues.lines(of: range)
+    }
+
+    /// A position that must lie inside a document; -32602 otherwise.
+    static func check(_ position: Position, in text: String, name: String = "position") throws(ResponseError) {
+        if let problem = WireValues.problem(with: position, in: text, name: name) { throw ResponseError.invalidParams(problem) }
+    }
+
+    /// An instruction, question or query that must not be over ``maximumInstructionLength``; -32602 otherwise.
+    static func checkLength(_ text: String, name: String) throws(ResponseError) {
+        if text.count > maximumInstructionLength {
+            throw ResponseError.invalidParams("\(name) has \(text.count) characters; the most is \(maximumInstructionLength)")
+        }
+    }
+
     /// What the client said it can do with `workspace/applyEdit`.
     var clientEditCapabilities: ClientEditCapabilities { state.withLock { $0.clientEdits } }
 
@@ -161,8 +183,15 @@ extension Server {
             file = relative
             text = documents.document(uri)?.text
         }
-        let selection = request.range.map(WireValues.lines(of:))
-        if selection != nil, file == nil { throw ResponseError.invalidParams("a range needs a textDocument") }
+        try Self.checkLength(request.instruction, name: "instruction")
+        var selection: ClosedRange<Int>?
+        if let range = request.range {
+            guard let file else { throw ResponseError.invalidParams("a range needs a textDocument") }
+            guard let text = text ?? workspace.text(of: file) else {
+                throw ResponseError(.requestFailed, "cannot read \(file) as UTF-8")
+            }
+            selection = try Self.lines(of: range, in: text)
+        }
         let (documentPath, documentText) = (file, text)
         let outcome = try await Self.answering {
             try await workspace.classify(instruction: request.instruction, file: documentPath, text: documentText, selection: selection)
@@ -176,6 +205,8 @@ extension Server {
             throw ResponseError.invalidParams("give exactly one of position, symbol or all: true")
         }
         let document = try requestDocument(request.textDocument.uri)
+        if let position = request.position { try Self.check(position, in: document.text) }
+        if let symbol = request.symbol { try Self.checkLength(symbol, name: "symbol") }
         let selection: DocstringSelection = if let position = request.position {
             .line(position.line + 1)
         } else if let symbol = request.symbol {
@@ -218,10 +249,12 @@ extension Server {
         guard !request.instruction.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw ResponseError.invalidParams("the instruction is empty")
         }
+        try Self.checkLength(request.instruction, name: "instruction")
+        let range = try request.range.map { (range) throws(ResponseError) in try Self.lines(of: range, in: document.text) }
         let workspace = try servedWorkspace()
         let outcome = try await Self.answering {
             try await workspace.refactor(
-                file: document.file, instruction: request.instruction, range: request.range.map(WireValues.lines(of:)),
+                file: document.file, instruction: request.instruction, range: range,
                 model: request.model, events: Self.events(progress))
         }
         progress.end()
@@ -230,12 +263,16 @@ extension Server {
 
     private func ask(_ request: AskRequest, progress: ProgressReporter) async throws -> AskResult {
         let workspace = try indexedWorkspace()
+        try Self.checkLength(request.question, name: "question")
         var file: RequestFile?
         if let uri = request.textDocument?.uri {
             file = try requestDocument(uri).file
         }
-        let selection = request.range.map(WireValues.lines(of:))
-        if selection != nil, file == nil { throw ResponseError.invalidParams("a range needs a textDocument") }
+        var selection: ClosedRange<Int>?
+        if let range = request.range {
+            guard let file else { throw ResponseError.invalidParams("a range needs a textDocument") }
+            selection = try Self.lines(of: range, in: file.text)
+        }
         var events = Self.events(progress)
         if let token = request.partialResultToken {
             events.text = { [weak self] text in

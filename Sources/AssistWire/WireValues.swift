@@ -47,6 +47,51 @@ public enum WireValues {
         return start...max(start, end)
     }
 
+    /// The 0-based index of a text's last line: its number of line breaks.
+    ///
+    /// - Parameter text: The text.
+    /// - Returns: The index.
+    public static func lastLine(of text: String) -> Int {
+        text.utf8.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+    }
+
+    /// Why a position cannot be used in a text, or `nil` when it can: lines and characters are
+    /// 0-based and not negative, and the line is one of the text's (a character past the end of its
+    /// line means the line's end, as LSP says).
+    ///
+    /// - Parameters:
+    ///   - position: The position.
+    ///   - text: The document's text.
+    ///   - name: What the parameter is called, for the message.
+    /// - Returns: The problem, in words.
+    public static func problem(with position: Position, in text: String, name: String = "position") -> String? {
+        if position.line < 0 || position.character < 0 {
+            return "\(name) \(position.line):\(position.character) is negative; lines and characters are 0-based"
+        }
+        let last = lastLine(of: text)
+        if position.line > last {
+            return "\(name) is at line \(position.line), past the document's last line (\(last), 0-based)"
+        }
+        return nil
+    }
+
+    /// Why a range cannot be used in a text, or `nil` when it can: both ends are positions of the
+    /// text and the end is not before the start.
+    ///
+    /// - Parameters:
+    ///   - range: The range.
+    ///   - text: The document's text.
+    ///   - name: What the parameter is called, for the message.
+    /// - Returns: The problem, in words.
+    public static func problem(with range: AssistProtocol.Range, in text: String, name: String = "range") -> String? {
+        if let problem = problem(with: range.start, in: text, name: "\(name).start") { return problem }
+        if let problem = problem(with: range.end, in: text, name: "\(name).end") { return problem }
+        if (range.end.line, range.end.character) < (range.start.line, range.start.character) {
+            return "\(name) ends (\(range.end.line):\(range.end.character)) before it starts (\(range.start.line):\(range.start.character))"
+        }
+        return nil
+    }
+
     /// The LSP edits that turn `old` into `new`.
     ///
     /// - Parameters:

@@ -19,7 +19,9 @@ enum EditPrompts {
     /// The local model rewrites a line range and answers with the new code.
     static func region(file: RequestFile, lines region: ClosedRange<Int>, instruction: String) -> Prompt {
         let all = RoutedRequestRunner.lines(of: file.text)
-        let start = region.lowerBound - 1, end = min(region.upperBound, all.count)
+        // Clamped, so that a region outside the file gives an empty part, never a bad slice.
+        let end = max(0, min(region.upperBound, all.count))
+        let start = max(0, min(region.lowerBound - 1, end))
         let before = all[max(0, start - contextLines)..<max(0, start)].joined(separator: "\n")
         let selected = start < end ? all[start..<end].joined(separator: "\n") : ""
         let after = all[min(all.count, end)..<min(all.count, end + contextLines)].joined(separator: "\n")

@@ -98,7 +98,7 @@ public struct RoutedRequestRunner: Sendable {
     /// - Throws: ``RoutedRequestError`` when nothing may take the request or no answer passes.
     public func refactor(file: RequestFile, instruction: String, range: ClosedRange<Int>?) async throws -> RoutedEditOutcome {
         let lineCount = Self.lines(of: file.text).count
-        if let range, range.upperBound > lineCount {
+        if let range, range.lowerBound < 1 || range.upperBound > lineCount {
             throw RoutedRequestError("the range \(range.lowerBound):\(range.upperBound) is past the end of \(file.path) (\(lineCount) lines)", reasons: [])
         }
         let plan = planRefactor(file: file, instruction: instruction, range: range)
