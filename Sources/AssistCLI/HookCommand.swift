@@ -2,6 +2,7 @@ import ArgumentParser
 import AssistCore
 import AssistDocstrings
 import AssistGit
+import AssistLocalModel
 import AssistRequests
 import AssistSwift
 import Foundation
@@ -277,6 +278,7 @@ struct HookPlace {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["git", "rev-parse", "--git-path", "hooks"]
+        process.environment = ChildEnvironment.clean(ProcessInfo.processInfo.environment)
         process.currentDirectoryURL = URL(fileURLWithPath: root)
         let pipe = Pipe()
         process.standardOutput = pipe

@@ -68,7 +68,7 @@ public enum ChildProcess {
         let errorFD = quiet ? null : STDERR_FILENO
         let outputFD = captureOutput ? pipe[1] : errorFD
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let envp = ChildEnvironment.clean(environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             argv.forEach { free($0) }
             envp.forEach { free($0) }

@@ -230,7 +230,7 @@ public actor ManagedLlamaServer {
             "-t", String(configuration.threads), "-c", String(configuration.contextSize), "-np", "1",
             "--no-webui", "--offline",
         ] + (configuration.disableRepacking ? ["--no-repack"] : [])
-        let environment = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
+        let environment = ChildEnvironment.clean(ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
         let output = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard output >= 0 else {
             throw LocalModelError(.serverFailed, "cannot open \(logPath): \(String(cString: strerror(errno)))")

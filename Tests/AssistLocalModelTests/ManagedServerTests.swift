@@ -129,6 +129,50 @@ struct ManagedServerTests {
         #expect(!status.servers.contains { $0.record.processID == serverPID }, "the stale record is dropped")
     }
 
+    @Test func theServerGetsNoKeysFromTheEnvironment() async throws {
+        let cache = try await installedCache()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try TestClient.assistBinary())
+        process.arguments = ["model", "serve", "--model", LocalModelSpec.smolLM2.id, "--cache", cache.root.path]
+        var environment = ProcessInfo.processInfo.environment
+        environment["OPENAI_API_KEY"] = "sk-planted-openai-0000000000000000"
+        environment["ASSIST_PROVIDERS_ANTHROPIC_API_KEY"] = "sk-ant-planted-000000000000"
+        environment["GITHUB_TOKEN"] = "ghp_planted000000000000000000000000000000"
+        environment["ASSIST_LOG_LEVEL"] = "info"
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.standardError
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        defer { process.terminate(); process.waitUntilExit() }
+        let line = await withCheckedContinuation { continuation in
+            Thread {
+                var bytes = Data()
+                while let byte = try? output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
+                    bytes.append(byte)
+                }
+                continuation.resume(returning: bytes)
+            }.start()
+        }
+        let object = try #require(try JSONSerialization.jsonObject(with: line) as? [String: Any], "assist model serve printed no JSON line")
+        let serverPID = try #require((object["pid"] as? NSNumber)?.int32Value)
+        let environ = try #require(FileManager.default.contents(atPath: "/proc/\(serverPID)/environ"), "cannot read the server's environment")
+        let text = String(decoding: environ, as: UTF8.self)
+        #expect(!text.contains("planted"), "llama-server's environment carries a planted key")
+        #expect(!text.contains("ASSIST_"))
+        #expect(text.contains("PATH="), "the rest of the environment is kept")
+    }
+
+    @Test func childEnvironmentsWithholdKeysAndAssistSettings() {
+        let clean = ChildEnvironment.clean([
+            "PATH": "/usr/bin", "HOME": "/root", "OPENAI_API_KEY": "x", "ANTHROPIC_API_KEY": "x", "GEMINI_API_KEY": "x",
+            "ASSIST_PROVIDERS_OPENAI_API_KEY": "x", "ASSIST_LOG_FILE": "x", "GITHUB_TOKEN": "x", "AWS_SECRET_ACCESS_KEY": "x",
+            "HTTPS_PROXY": "http://proxy:3128", "PIP_INDEX_URL": "https://pypi.example/simple", "LANG": "C.UTF-8",
+        ])
+        #expect(clean.keys.sorted() == ["HOME", "HTTPS_PROXY", "LANG", "PATH", "PIP_INDEX_URL"])
+    }
+
     @Test func installedCacheShowsBinaryModelAndRunningServer() async throws {
         let cache = try await installedCache()
         let server = ManagedLlamaServer(configuration: try await .installed(in: cache, model: .smolLM2))
