@@ -23,11 +23,15 @@ let package = Package(
         ),
         .target(name: "AssistGit", dependencies: ["CLibGit2"]),
 
+        // The one way files of a working tree (or of assist's own folders) are read and written:
+        // no link followed, nothing in .git/ but .git/assist/, bounded reads, atomic writes.
+        .target(name: "AssistFiles"),
+
         // The repository index: file set, content-addressed analysis results, persistence.
-        .target(name: "AssistIndex", dependencies: ["AssistGit", "AssistCore", "AssistSwift"]),
+        .target(name: "AssistIndex", dependencies: ["AssistGit", "AssistCore", "AssistSwift", "AssistFiles"]),
 
         // Docstrings end to end: choose declarations, prompt, parse, render, validate, diff.
-        .target(name: "AssistDocstrings", dependencies: ["AssistCore", "AssistSwift"]),
+        .target(name: "AssistDocstrings", dependencies: ["AssistCore", "AssistSwift", "AssistFiles"]),
 
         // Pure values and algorithms: configuration, documents. No IO.
         .target(name: "AssistCore"),
@@ -67,7 +71,7 @@ let package = Package(
             name: "AssistRequests",
             dependencies: [
                 "AssistCore", "AssistGit", "AssistIndex", "AssistSwift", "AssistDocstrings", "AssistBackends",
-                "AssistLocalModel",
+                "AssistLocalModel", "AssistFiles",
             ]
         ),
 
@@ -84,7 +88,7 @@ let package = Package(
             name: "AssistServer",
             dependencies: [
                 "AssistCore", "AssistProtocol", "AssistJSONRPC", "AssistGit", "AssistRequests", "AssistWire",
-                "AssistDocstrings", "AssistSwift", "AssistBackends", "AssistLocalModel",
+                "AssistDocstrings", "AssistSwift", "AssistBackends", "AssistLocalModel", "AssistFiles",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -101,7 +105,7 @@ let package = Package(
             name: "AssistCLI",
             dependencies: [
                 "AssistCore", "AssistRequests", "AssistWire", "AssistServer", "AssistGit", "AssistIndex", "AssistLocalModel",
-                "AssistBackends", "AssistDocstrings", "AssistSwift", "AssistProtocol", "AssistJSONRPC",
+                "AssistBackends", "AssistDocstrings", "AssistSwift", "AssistProtocol", "AssistJSONRPC", "AssistFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -171,6 +175,7 @@ let package = Package(
         ),
 
         .testTarget(name: "AssistGitTests", dependencies: ["AssistGit", "AssistTestSupport"]),
+        .testTarget(name: "AssistFilesTests", dependencies: ["AssistFiles"]),
         .testTarget(name: "AssistIndexTests", dependencies: ["AssistIndex", "AssistGit", "AssistTestSupport"]),
         .testTarget(name: "AssistCoreTests", dependencies: ["AssistCore"]),
         .testTarget(name: "AssistSwiftTests", dependencies: ["AssistSwift"]),

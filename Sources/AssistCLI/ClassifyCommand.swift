@@ -156,8 +156,9 @@ struct AskCommand: AsyncParsableCommand {
         }
         await workspace.workspace.stop()
         if apply, !outcome.changes.isEmpty {
-            FileReplacement.apply(outcome.changes, root: workspace.root, command: "ask") { path in
-                FileManager.default.fileExists(atPath: workspace.root + "/" + path)
+            if !outcome.reviewOnly.isEmpty, !json { print(outcome.diff, terminator: "") }
+            FileReplacement.apply(outcome.changes, reviewOnly: outcome.reviewOnly, root: workspace.root, command: "ask") { path in
+                (try? workspace.workspace.files?.read(path)) != nil
             }
         }
         if json {

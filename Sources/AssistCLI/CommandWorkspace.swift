@@ -1,5 +1,6 @@
 import ArgumentParser
 import AssistCore
+import AssistFiles
 import AssistGit
 import AssistRequests
 import Foundation
@@ -113,43 +114,35 @@ struct CommandWorkspace {
     }
 }
 
-/// Writing a changed file: atomically, and only if it still holds what the request read.
+/// `--apply`: the checked changes of a request written to the working tree through ``FileTree``
+/// (atomically, no link followed, nothing in `.git/`), each only if it still holds what the request
+/// read. A change a person must review (``EditPath/reviewReason(_:isExecutable:requested:)``) is
+/// never written; then nothing is.
 enum FileReplacement {
-    /// Replaces the file at `path` with `text` unless its content is no longer `expected`.
-    /// - Returns: `nil` when written, else why not.
-    static func write(_ text: String, replacing expected: String?, at path: String) -> String? {
-        let current = FileManager.default.contents(atPath: path).flatMap { String(data: $0, encoding: .utf8) }
-        guard current == expected else {
-            return "\(path) changed since it was read; nothing was written (run the command again)"
+    /// Writes every change under `root`, or nothing; exits 1 with the reason on the first refusal.
+    ///
+    /// - Parameters:
+    ///   - changes: New content by path, with the content read.
+    ///   - reviewOnly: Paths that may not be applied, with the reason.
+    ///   - root: The working tree.
+    ///   - command: The subcommand, for messages.
+    ///   - existing: Whether a path existed when the request read it.
+    static func apply(
+        _ changes: [String: (old: String, new: String)], reviewOnly: [String: String], root: String, command: String,
+        existing: (String) -> Bool
+    ) {
+        if !reviewOnly.isEmpty {
+            CommandWorkspace.fail(command, "nothing was applied: the change touches files to review by hand: "
+                + reviewOnly.keys.sorted().map { reviewOnly[$0]! }.joined(separator: "; ")
+                + " (run without --apply to see the diff)")
         }
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        let directory = (path as NSString).deletingLastPathComponent
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            return "cannot create \(directory): \(error.localizedDescription)"
-        }
-        let temporary = path + ".assist-\(getpid()).tmp"
-        let permissions = attributes?[.posixPermissions].map { [FileAttributeKey.posixPermissions: $0] }
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: permissions) else {
-            return "cannot write next to \(path)"
-        }
-        guard rename(temporary, path) == 0 else {
-            unlink(temporary)
-            return "cannot replace \(path): \(String(cString: strerror(errno)))"
-        }
-        return nil
-    }
-
-    /// Writes every change under `root`; refuses paths outside it or in `.git/`. Exits 1 on the first failure.
-    static func apply(_ changes: [String: (old: String, new: String)], root: String, command: String, existing: (String) -> Bool) {
+        let tree = FileTree(root: root)
         for path in changes.keys.sorted() {
             let change = changes[path]!
-            guard !path.hasPrefix("/"), !path.split(separator: "/").contains(".."), path != ".git", !path.hasPrefix(".git/") else {
-                CommandWorkspace.fail(command, "refusing to write \(path)")
-            }
-            if let problem = write(change.new, replacing: existing(path) ? change.old : nil, at: root + "/" + path) {
-                CommandWorkspace.fail(command, problem)
+            do {
+                try tree.write(change.new, to: path, expecting: existing(path) ? .content(Array(change.old.utf8)) : .absent)
+            } catch {
+                CommandWorkspace.fail(command, error.reason)
             }
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AssistCore
 import AssistDocstrings
+import AssistFiles
 import AssistGit
 import AssistRequests
 import AssistSwift
@@ -85,7 +86,12 @@ struct DocstringCommand: AsyncParsableCommand {
         await workspace.workspace.stop()
         for failure in outcome.failures { FileHandle.standardError.write(Data("assist docstring: \(failure)\n".utf8)) }
         if apply, !outcome.diff.isEmpty {
-            if let problem = FileReplacement.write(outcome.updated, replacing: source, at: target.absolutePath) { workspace.fail(problem) }
+            do {
+                try FileTree(root: target.repositoryRoot).write(
+                    outcome.updated, to: target.relativePath, expecting: .content(Array(source.utf8)))
+            } catch {
+                workspace.fail(error.reason)
+            }
         }
         if json {
             let result = WireResults.docstring(outcome, model: model, uri: URL(fileURLWithPath: target.absolutePath).absoluteString)
@@ -130,8 +136,13 @@ struct SwiftFileArgument {
         guard resolved.hasPrefix(resolvedRoot + "/") else { fail("\(file) is outside the repository at \(root)") }
         let relative = String(resolved.dropFirst(resolvedRoot.count + 1))
         guard !relative.hasPrefix(".git/") else { fail("refusing to touch a file inside .git/: \(file)") }
-        guard let data = FileManager.default.contents(atPath: resolved) else { fail("cannot read \(file)") }
-        guard let text = String(data: data, encoding: .utf8) else { fail("\(file) is not valid UTF-8") }
+        let bytes: [UInt8]
+        do {
+            bytes = try FileTree(root: resolvedRoot).read(relative)
+        } catch {
+            fail("cannot read \(file): \(error.reason)")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else { fail("\(file) is not valid UTF-8") }
         return SwiftFileArgument(
             absolutePath: resolved, relativePath: relative, repository: repository, repositoryRoot: root, text: text)
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AssistCore
 import AssistDocstrings
+import AssistFiles
 import AssistGit
 import AssistLocalModel
 import AssistRequests
@@ -80,7 +81,12 @@ struct HookInstallCommand: ParsableCommand {
             HookPlace.fail("cannot create \((hookPath as NSString).deletingLastPathComponent): \(error.localizedDescription)")
         }
         let script = HookFile.script(binary: HookFile.currentBinary(), mode: mode, model: model)
-        if let problem = AtomicFile.write(script, to: hookPath, permissions: 0o755) { HookPlace.fail(problem) }
+        let hooks = (hookPath as NSString).deletingLastPathComponent
+        do {
+            try FileTree(root: hooks, kind: .owned).write(script, to: "pre-commit", expecting: .any, mode: 0o755)
+        } catch {
+            HookPlace.fail(error.reason)
+        }
         print("assist hook: installed \(hookPath) (mode \(mode.rawValue))")
     }
 }
@@ -245,7 +251,12 @@ struct HookRunCommand: AsyncParsableCommand {
         case .failure(let error):
             return "the comments do not apply exactly to the working-tree file, whose unstaged changes touch or move those lines (\(error)); it was left untouched"
         }
-        return AtomicFile.write(updated, to: place.root + "/" + outcome.path, replacing: bytes)
+        do {
+            try FileTree(root: place.root).write(updated, to: outcome.path, expecting: .content(bytes))
+            return nil
+        } catch {
+            return "\(error.reason); it was left untouched"
+        }
     }
 }
 
@@ -351,38 +362,5 @@ enum HookFile {
         }
         if let executable = Bundle.main.executablePath, fileManager.isExecutableFile(atPath: executable) { return executable }
         return "assist"
-    }
-}
-
-/// Writes through a temporary file and a rename.
-enum AtomicFile {
-    /// Writes `text` to `path` atomically.
-    ///
-    /// - Parameters:
-    ///   - text: The new content.
-    ///   - path: The file.
-    ///   - permissions: The new file's mode; by default the old file's, else 0644.
-    ///   - expected: When given, the file's content must still be exactly this just before the
-    ///     rename, or nothing is written.
-    /// - Returns: `nil` when written, else why not.
-    static func write(_ text: String, to path: String, permissions: Int? = nil, replacing expected: [UInt8]? = nil) -> String? {
-        var info = stat()
-        let mode = permissions ?? (stat(path, &info) == 0 ? Int(info.st_mode & 0o7777) : 0o644)
-        let temporary = path + ".assist-\(getpid()).tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: mode]) else {
-            return "cannot write next to \(path)"
-        }
-        if let expected {
-            guard let current = FileManager.default.contents(atPath: path), current.elementsEqual(expected) else {
-                unlink(temporary)
-                return "the file changed while the hook ran; it was left untouched"
-            }
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            return "cannot replace \(path): \(reason)"
-        }
-        return nil
     }
 }

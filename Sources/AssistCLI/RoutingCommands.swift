@@ -61,7 +61,8 @@ struct RefactorCommand: AsyncParsableCommand {
         }
         await workspace.workspace.stop()
         if apply {
-            FileReplacement.apply(outcome.changes, root: target.repositoryRoot, command: "refactor") { _ in true }
+            if !outcome.reviewOnly.isEmpty, !json { print(outcome.diff, terminator: "") }
+            FileReplacement.apply(outcome.changes, reviewOnly: outcome.reviewOnly, root: target.repositoryRoot, command: "refactor") { _ in true }
         }
         if json {
             print(try JSONOutput.encode(WireResults.refactor(outcome, root: target.repositoryRoot)))

@@ -1,3 +1,4 @@
+import AssistFiles
 import Foundation
 import Synchronization
 
@@ -46,7 +47,8 @@ public final class DocstringCache: Sendable {
         guard let path, let data = try? JSONEncoder().encode(snapshot) else { return }
         let directory = (path as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try? data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        try? FileTree(root: directory, kind: .owned)
+            .write(Array(data), to: (path as NSString).lastPathComponent, expecting: .any, durable: false)
     }
 
     private static func fnv1a(_ bytes: some Sequence<UInt8>, basis: UInt64) -> UInt64 {

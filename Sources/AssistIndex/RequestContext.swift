@@ -1,4 +1,5 @@
 import AssistCore
+import AssistFiles
 import AssistGit
 import AssistSwift
 import Foundation
@@ -15,13 +16,11 @@ public struct RequestContextGatherer: Sendable {
     ///
     /// - Parameters:
     ///   - index: The index.
-    ///   - readText: Reads a file's text by repository path; `nil` reads the working tree.
+    ///   - readText: Reads a file's text by repository path; `nil` reads the working tree (through ``FileTree``: no link followed).
     public init(index: SwiftWorkspaceIndex, readText: (@Sendable (String) -> String?)? = nil) {
         self.index = index
-        let root = index.index.root
-        self.readText = readText ?? { path in
-            FileManager.default.contents(atPath: root + "/" + path).flatMap { String(data: $0, encoding: .utf8) }
-        }
+        let files = FileTree(root: index.index.root)
+        self.readText = readText ?? { path in files.text(path) }
     }
 
     private var swiftPaths: [String] {

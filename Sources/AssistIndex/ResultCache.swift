@@ -1,3 +1,4 @@
+import AssistFiles
 import AssistGit
 
 #if canImport(Glibc)
@@ -279,33 +280,17 @@ enum FileIO {
     /// There is no `fsync`: it cost more than the whole one-file refresh, and the file is a cache
     /// whose checksum catches what a power loss could leave behind (it is then rebuilt).
     static func writeAtomically(_ bytes: [UInt8], to path: String) throws(CacheError) {
-        let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+        let slash = path.lastIndex(of: "/") ?? path.startIndex
+        let directory = String(path[..<slash])
+        let name = String(path[path.index(after: slash)...])
         if !directory.isEmpty {
             try makeDirectories(directory)
         }
-        let temporary = "\(path).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw CacheError("cannot create \(temporary) (errno \(errno))") }
-        var written = 0
-        var failure: CacheError?
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { buffer in
-                write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-            }
-            if count < 0, errno == EINTR { continue }
-            if count <= 0 {
-                failure = CacheError("cannot write \(temporary) (errno \(errno))")
-                break
-            }
-            written += count
-        }
-        close(descriptor)
-        if failure == nil, rename(temporary, path) != 0 {
-            failure = CacheError("cannot rename \(temporary) to \(path) (errno \(errno))")
-        }
-        if let failure {
-            unlink(temporary)
-            throw failure
+        do {
+            try FileTree(root: directory.isEmpty ? "/" : directory, kind: .owned)
+                .write(bytes, to: name, expecting: .any, durable: false)
+        } catch {
+            throw CacheError(error.reason)
         }
     }
 

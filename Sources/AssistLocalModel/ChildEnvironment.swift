@@ -2,7 +2,7 @@
 /// process's own, less anything that may be a credential. A model server or a build has no use for
 /// API keys, and a child's environment is readable by anyone who can read `/proc/PID/environ`.
 public enum ChildEnvironment {
-    /// Name endings that mark a credential: `OPENAI_API_KEY`, `GITHUB_TOKEN`, `AWS_SECRET_ACCESS_KEY`, …
+    /// Name endings that mark a credential: the providers' API keys, tokens, secret access keys, …
     static let secretSuffixes = ["_API_KEY", "_APIKEY", "_TOKEN", "_SECRET", "_SECRET_KEY", "_ACCESS_KEY", "_PASSWORD", "_CREDENTIALS"]
 
     /// Whether a variable must not reach a child: every `ASSIST_` setting (the daemon's own, API

@@ -41,11 +41,14 @@ public struct RefactorResult: Codable, Sendable, Hashable {
     public var attempts: Int
     /// The model's words outside its edits, if any.
     public var explanation: String
+    /// Changed files that are in `diff` for review but not in `edits`: a person applies them.
+    public var reviewOnly: [ReviewOnlyChange]?
 
     public init(
         diff: String, edits: [String: [TextEdit]], route: Route, usage: Usage, costUSD: Double, cached: Bool,
-        validation: Validation, attempts: Int, explanation: String
+        validation: Validation, attempts: Int, explanation: String, reviewOnly: [ReviewOnlyChange]? = nil
     ) {
+        self.reviewOnly = reviewOnly
         self.diff = diff
         self.edits = edits
         self.route = route
@@ -107,12 +110,15 @@ public struct AskResult: Codable, Sendable, Hashable {
     /// The context sent with the answer's request.
     public var context: PackedContextResult
     public var attempts: Int
+    /// Changed files that are in `diff` for review but not in `edits`: a person applies them.
+    public var reviewOnly: [ReviewOnlyChange]?
 
     public init(
         answer: String, diff: String, edits: [String: [TextEdit]], route: Route, usage: Usage, costUSD: Double,
         cached: Bool, validation: Validation, changeError: String?, confidence: Double, context: PackedContextResult,
-        attempts: Int
+        attempts: Int, reviewOnly: [ReviewOnlyChange]? = nil
     ) {
+        self.reviewOnly = reviewOnly
         self.answer = answer
         self.diff = diff
         self.edits = edits
@@ -165,5 +171,19 @@ public struct AskPartialResultNotification: Codable, Sendable, Hashable {
     public init(token: ProgressToken, value: AskPartialResult) {
         self.token = token
         self.value = value
+    }
+}
+
+/// A changed file that a model answer may not write on its own (a dotfile, an executable, a file
+/// that is not a Swift source, a manifest): it is in the result's `diff`, not in its `edits`.
+public struct ReviewOnlyChange: Codable, Sendable, Hashable {
+    /// The path from the repository root.
+    public var path: String
+    /// Why it is left to a person.
+    public var reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
     }
 }

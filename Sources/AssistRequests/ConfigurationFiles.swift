@@ -1,10 +1,15 @@
 import AssistCore
+import AssistFiles
 import Foundation
 
 /// Reads the configuration files and hands their text to `ConfigLoader`, which resolves the one
 /// precedence (defaults < user file < repository file < environment < `initializationOptions`).
 /// The only configuration code that does IO.
 public enum ConfigurationFiles {
+    /// The largest configuration file read: 1 MiB. A larger one (or a link, a device, a FIFO where
+    /// the repository's file should be) is an error and is not read.
+    public static let maximumFileBytes = 1 << 20
+
     /// Loads and resolves the configuration.
     ///
     /// - Parameters:
@@ -19,20 +24,31 @@ public enum ConfigurationFiles {
         initializationOptions: [String: ConfigValue] = [:]
     ) -> (Configuration, [ConfigDiagnostic]) {
         var diagnostics: [ConfigDiagnostic] = []
-        func read(_ path: String) -> ConfigFileText? {
-            guard FileManager.default.fileExists(atPath: path) else { return nil }
-            guard let data = FileManager.default.contents(atPath: path) else {
-                diagnostics.append(ConfigDiagnostic(severity: .error, location: .file(path: path, line: nil), key: nil, message: "cannot read the file"))
+        func text(_ path: String, _ read: () throws(FileRefusal) -> [UInt8]) -> ConfigFileText? {
+            let bytes: [UInt8]
+            do {
+                bytes = try read()
+            } catch {
+                if !error.isMissing {
+                    diagnostics.append(ConfigDiagnostic(
+                        severity: .error, location: .file(path: path, line: nil), key: nil, message: "cannot read the file: \(error.reason)"))
+                }
                 return nil
             }
-            guard let text = String(data: data, encoding: .utf8) else {
+            guard let text = String(validating: bytes, as: UTF8.self) else {
                 diagnostics.append(ConfigDiagnostic(severity: .error, location: .file(path: path, line: nil), key: nil, message: "the file is not valid UTF-8"))
                 return nil
             }
             return ConfigFileText(path: path, text: text)
         }
-        let userFile = read(ConfigLoader.userFilePath(environment: environment, home: homeDirectory))
-        let repositoryFile = repositoryRoot.flatMap { read(ConfigLoader.repositoryFilePath(repositoryRoot: $0)) }
+        let userPath = ConfigLoader.userFilePath(environment: environment, home: homeDirectory)
+        let userFile = text(userPath) { () throws(FileRefusal) in try BoundedFile.read(userPath, limit: maximumFileBytes) }
+        // The repository's file is read as the working tree is: a link there is not followed.
+        let repositoryFile = repositoryRoot.flatMap { root in
+            text(ConfigLoader.repositoryFilePath(repositoryRoot: root)) { () throws(FileRefusal) in
+                try FileTree(root: root).read(".assist.toml", limit: maximumFileBytes)
+            }
+        }
         let (configuration, found) = ConfigLoader.load(
             userFile: userFile, repositoryFile: repositoryFile, environment: environment, initializationOptions: initializationOptions)
         return (configuration, diagnostics + found)

@@ -1,5 +1,6 @@
 import AssistCore
 import AssistDocstrings
+import AssistFiles
 import AssistGit
 import AssistIndex
 import AssistLocalModel
@@ -104,8 +105,11 @@ public final class Workspace: Sendable {
     /// - Returns: The text, or `nil` when it cannot be read as UTF-8.
     public func text(of path: String) -> String? {
         if let unsaved = unsavedText(path) { return unsaved }
-        return FileManager.default.contents(atPath: root + "/" + path).flatMap { String(data: $0, encoding: .utf8) }
+        return files?.text(path)
     }
+
+    /// The working tree, read and written only through ``FileTree``; `nil` for a bare repository.
+    public var files: FileTree? { repository.workingDirectory.map { FileTree(root: $0) } }
 
     // MARK: - The local model and the routes
 
@@ -231,9 +235,10 @@ public final class Workspace: Sendable {
     /// The index's facts, reading files as requests see them.
     private func gatherer() throws(RequestError) -> RequestContextGatherer {
         let index = try index()
-        return RequestContextGatherer(index: index) { [unsavedText, root] path in
+        let files = self.files
+        return RequestContextGatherer(index: index) { [unsavedText] path in
             if let unsaved = unsavedText(path) { return unsaved }
-            return FileManager.default.contents(atPath: root + "/" + path).flatMap { String(data: $0, encoding: .utf8) }
+            return files?.text(path)
         }
     }
 
@@ -340,7 +345,20 @@ public final class Workspace: Sendable {
     ) async throws -> RoutedEditOutcome {
         let runner = await runner(model: model, events: events)
         events.began?("Refactoring \(file.path)")
-        return try await runner.refactor(file: file, instruction: instruction, range: range)
+        var outcome = try await runner.refactor(file: file, instruction: instruction, range: range)
+        outcome.reviewOnly = reviewOnly(outcome.changes.keys, requested: file.path)
+        return outcome
+    }
+
+    /// The changed files a person must review before they are written (dotfiles, executables,
+    /// files that are not Swift sources, manifests), with the reason.
+    func reviewOnly(_ paths: some Sequence<String>, requested: String?) -> [String: String] {
+        var result: [String: String] = [:]
+        for path in paths {
+            let executable = repository.workingDirectory.map { FileTree(root: $0).isExecutable(path) } ?? false
+            if let reason = EditPath.reviewReason(path, isExecutable: executable, requested: requested) { result[path] = reason }
+        }
+        return result
     }
 
     /// Answers a question about the repository with retrieved context; a change it asks for comes
@@ -364,7 +382,9 @@ public final class Workspace: Sendable {
         let runner = await runner(model: model, events: events)
         events.began?("Answering")
         do {
-            return try await runner.ask(question: question, file: file, selection: selection, gatherer: gatherer)
+            var outcome = try await runner.ask(question: question, file: file, selection: selection, gatherer: gatherer)
+            outcome.reviewOnly = reviewOnly(outcome.changes.keys, requested: file?.path)
+            return outcome
         } catch let error as GitError {
             throw RequestError(error.description)
         }

@@ -1,6 +1,7 @@
 import AssistBackends
 import AssistCore
 import AssistDocstrings
+import AssistFiles
 import AssistProtocol
 import AssistRequests
 import AssistWire
@@ -93,7 +94,13 @@ extension Server {
         if let document = documents.document(uri) {
             return RequestDocument(uri: uri, relative: relative, text: document.text, version: document.version)
         }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        let bytes: [UInt8]
+        do {
+            bytes = try FileTree(root: root).read(relative)
+        } catch {
+            throw ResponseError(.requestFailed, "cannot read \(path): \(error.reason)")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ResponseError(.requestFailed, "cannot read \(path) as UTF-8")
         }
         return RequestDocument(uri: uri, relative: relative, text: text)

@@ -91,6 +91,11 @@ public enum WireResults {
             budget: context.budget, totalTokens: context.totalTokens, tokenEstimate: "UTF-8 bytes / 4, rounded up", files: files)
     }
 
+    /// The review-only files of a result, sorted; `nil` when there are none.
+    static func reviewOnly(_ files: [String: String]) -> [ReviewOnlyChange]? {
+        files.isEmpty ? nil : files.keys.sorted().map { ReviewOnlyChange(path: $0, reason: files[$0]!) }
+    }
+
     /// The wire form of routing steps.
     public static func reasons(_ reasons: [RouteReason]) -> [RouteReasonInfo] {
         reasons.map { RouteReasonInfo(step: $0.step, outcome: $0.outcome, detail: $0.detail) }
@@ -113,11 +118,11 @@ public enum WireResults {
     /// - Returns: The wire result.
     public static func refactor(_ outcome: RoutedEditOutcome, root: String) -> RefactorResult {
         RefactorResult(
-            diff: outcome.diff, edits: edits(outcome.changes, root: root),
+            diff: outcome.diff, edits: edits(outcome.changes.filter { outcome.reviewOnly[$0.key] == nil }, root: root),
             route: Route(kind: outcome.kind.rawValue, backend: outcome.backend, model: outcome.model, reasons: reasons(outcome.reasons)),
             usage: Usage(promptTokens: outcome.usage.promptTokens, completionTokens: outcome.usage.completionTokens),
             costUSD: outcome.costUSD, cached: false, validation: Validation(passed: true, checks: outcome.validation),
-            attempts: outcome.attempts, explanation: outcome.prose)
+            attempts: outcome.attempts, explanation: outcome.prose, reviewOnly: reviewOnly(outcome.reviewOnly))
     }
 
     /// The result of `assist/ask` and `assist ask --json`.
@@ -128,7 +133,8 @@ public enum WireResults {
     /// - Returns: The wire result.
     public static func ask(_ outcome: RoutedAskOutcome, root: String) -> AskResult {
         AskResult(
-            answer: outcome.answer, diff: outcome.diff, edits: edits(outcome.changes, root: root),
+            answer: outcome.answer, diff: outcome.diff,
+            edits: edits(outcome.changes.filter { outcome.reviewOnly[$0.key] == nil }, root: root),
             route: Route(
                 kind: outcome.classification.kind.rawValue, backend: outcome.backend, model: outcome.model,
                 reasons: reasons(outcome.reasons)),
@@ -136,7 +142,7 @@ public enum WireResults {
             costUSD: outcome.costUSD, cached: false,
             validation: Validation(passed: outcome.changeError == nil, checks: outcome.validation),
             changeError: outcome.changeError, confidence: outcome.classification.confidence,
-            context: packedContext(outcome.context), attempts: outcome.attempts)
+            context: packedContext(outcome.context), attempts: outcome.attempts, reviewOnly: reviewOnly(outcome.reviewOnly))
     }
 
     /// The result of `assist/classify` and `assist classify --json`: the classification and its route.

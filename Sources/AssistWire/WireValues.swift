@@ -70,7 +70,7 @@ public enum WireValues {
         }
         let last = lastLine(of: text)
         if position.line > last {
-            return "\(name) is at line \(position.line), past the document's last line (\(last), 0-based)"
+            return "\(name) is at line \(position.line), past the end of the document (its last line is \(last), 0-based)"
         }
         return nil
     }

@@ -56,7 +56,7 @@ struct ParameterTests {
             "instruction": "make this faster", "textDocument": ["uri": .string(uri)], "range": pastTheEnd,
         ])
         #expect(classify["error"]?["code"] == .integer(-32602), "\(classify)")
-        #expect(classify["error"]?["message"]?.stringValue?.contains("past the document's last line") == true)
+        #expect(classify["error"]?["message"]?.stringValue?.contains("past the end of the document") == true)
         let negative = try await client.request("assist/refactor", [
             "textDocument": ["uri": .string(uri)], "instruction": "use +=",
             "range": ["start": ["line": -3, "character": 0], "end": ["line": 2, "character": 0]],

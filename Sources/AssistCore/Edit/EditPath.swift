@@ -52,6 +52,32 @@ public enum EditPath {
         return .success(path)
     }
 
+    /// Why a change to a file must be reviewed by a person instead of written by `--apply` (or an
+    /// editor's "accept all"), or `nil` when it may be applied: the files a model answer may change
+    /// on its own are the Swift sources the request is about.
+    ///
+    /// Refused are dotfiles and anything in a dot-folder (`.github/`, `.envrc`, `.assist.toml`,
+    /// `.gitignore`: configuration that tools run or trust), executables, files that are not Swift
+    /// sources, and `Package.swift` (it runs when the package builds). The file the request names
+    /// is exempt from all but the dot rule: the user asked for it.
+    ///
+    /// - Parameters:
+    ///   - path: The path from the repository root.
+    ///   - isExecutable: Whether the file exists and is executable.
+    ///   - requested: The file the request names, if any.
+    /// - Returns: The reason, in words.
+    public static func reviewReason(_ path: String, isExecutable: Bool, requested: String?) -> String? {
+        let components = path.split(separator: "/")
+        if components.contains(where: { $0.hasPrefix(".") }) {
+            return "\(path) is a dotfile or in a dot-folder (configuration that tools run or trust)"
+        }
+        if path == requested { return nil }
+        if isExecutable { return "\(path) is an executable file" }
+        if components.last == "Package.swift" { return "\(path) is a package manifest, which runs when the package builds" }
+        if !path.hasSuffix(".swift") { return "\(path) is not a Swift source file" }
+        return nil
+    }
+
     /// Whether a path starts with a Windows drive, as in `C:\` or `C:/`.
     private static func isDrivePath(_ path: String) -> Bool {
         let scalars = Array(path.unicodeScalars.prefix(3))

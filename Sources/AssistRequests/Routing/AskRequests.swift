@@ -33,6 +33,8 @@ public struct RoutedAskOutcome: Sendable {
     public var context: PackedContext
     /// Model calls made.
     public var attempts: Int
+    /// Changed files that are shown for review but never applied on their own, with the reason.
+    public var reviewOnly: [String: String] = [:]
 }
 
 extension RoutedRequestRunner {

@@ -1,4 +1,5 @@
 import AssistCore
+import AssistFiles
 import Foundation
 import Synchronization
 
@@ -95,12 +96,15 @@ public struct EgressEntry: Codable, Sendable, Hashable {
 public final class EgressLedger: Sendable {
     /// The ledger file.
     public let path: String
+    private let gitCommonDirectory: String
     private let lock = Mutex(())
 
     /// Creates the ledger of a repository.
     /// - Parameter gitCommonDirectory: The repository's common git directory (`.git`).
     public init(gitCommonDirectory: String) {
-        path = (gitCommonDirectory.hasSuffix("/") ? String(gitCommonDirectory.dropLast()) : gitCommonDirectory) + "/assist/egress.jsonl"
+        let directory = gitCommonDirectory.hasSuffix("/") ? String(gitCommonDirectory.dropLast()) : gitCommonDirectory
+        self.gitCommonDirectory = directory
+        path = directory + "/assist/egress.jsonl"
     }
 
     /// The current time as the ledger writes it.
@@ -121,17 +125,11 @@ public final class EgressLedger: Sendable {
         var line = try encoder.encode(entry)
         line.append(UInt8(ascii: "\n"))
         try lock.withLock { _ in
-            let directory = (path as NSString).deletingLastPathComponent
             do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                try FileTree(root: gitCommonDirectory, kind: .owned).append(Array(line), to: "assist/egress.jsonl")
             } catch {
-                throw EgressError("cannot create \(directory): \(error.localizedDescription)")
+                throw EgressError("\(error)")
             }
-            let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-            guard descriptor >= 0 else { throw EgressError("cannot open \(path): \(String(cString: strerror(errno)))") }
-            defer { close(descriptor) }
-            let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            guard written == line.count else { throw EgressError("cannot append to \(path): \(String(cString: strerror(errno)))") }
         }
     }
 

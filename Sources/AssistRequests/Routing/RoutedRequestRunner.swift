@@ -61,6 +61,9 @@ public struct RoutedEditOutcome: Sendable {
     public var prose: String
     /// Model calls made.
     public var attempts: Int
+    /// Changed files that are shown for review but never applied on their own, with the reason
+    /// (see ``EditPath/reviewReason(_:isExecutable:requested:)``).
+    public var reviewOnly: [String: String] = [:]
 }
 
 /// Runs routed requests: builds the prompt, applies the policy, calls the backends (with the
