@@ -13,7 +13,10 @@ struct ConfigCommand: ParsableCommand {
             Layers, lowest to highest precedence: built-in defaults, the user file \
             ($XDG_CONFIG_HOME/assist/config.toml or ~/.config/assist/config.toml), the repository file \
             (.assist.toml at the repository root), the environment (ASSIST_<KEY> and the providers' key \
-            variables), and an editor's initializationOptions (daemon only). Secrets are masked. Problems \
+            variables), and an editor's initializationOptions (daemon only). The settings that decide what \
+            leaves the machine (routing.offline, routing.escalate, routing.localMaxTokens, privacy.localOnly, \
+            privacy.secrets, the budgets) can only be made stricter by the repository file and the editor; a \
+            value that would loosen one is shown as "not taken" with the reason. Secrets are masked. Problems \
             in a file are reported as path:line: key: message, and make the exit code 1.
             """
     )
@@ -45,6 +48,13 @@ struct ConfigCommand: ParsableCommand {
                 case .bool(let value)?: item["value"] = value
                 case .strings(let value)?: item["value"] = value
                 case nil: item["value"] = NSNull()
+                }
+                let notTaken = configuration.notTaken.filter { $0.key == key }
+                if !notTaken.isEmpty {
+                    item["notTaken"] = notTaken.map { ["value": "\($0.value)", "source": $0.source.description, "reason": $0.reason] }
+                }
+                if key == ConfigKey.privacyLocalOnly.name, !configuration.cloudRefusals.isEmpty {
+                    item["cloudRefusals"] = configuration.cloudRefusals
                 }
                 object[key] = item
             }

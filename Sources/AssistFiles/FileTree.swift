@@ -208,7 +208,7 @@ public struct FileTree: Sendable {
             switch info.st_mode & S_IFMT {
             case S_IFREG: existingMode = info.st_mode & 0o7777
             case S_IFLNK: throw FileRefusal("\(path) is a symbolic link; assist never writes through links")
-            default: throw FileRefusal("\(path) is not a regular file")
+            default: throw FileRefusal("\(path) is not a regular file, so no new file is renamed over it")
             }
         } else if errno != ENOENT {
             throw FileRefusal("cannot look at \(path) (\(Self.errorText()))")

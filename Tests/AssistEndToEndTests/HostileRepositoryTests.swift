@@ -106,4 +106,54 @@ struct HostileRepositoryTests {
         #expect(result.edits.keys.contains { $0.hasSuffix("/Sources/App/Session.swift") })
         #expect(!result.edits.keys.contains { $0.hasSuffix("/.envrc") }, "a review-only file is not in the edits an editor applies")
     }
+
+    /// The user is offline with `Internal/` local-only; the repository's `.assist.toml` says
+    /// `offline = false` and `localOnly = []`. The user's settings stay, `assist config` says why,
+    /// and no request reaches the cloud — from the shell or from a daemon whose editor sends the
+    /// same loosening in `initializationOptions`.
+    @Test func aRepositoryCannotLoosenTheUsersPrivacy() async throws {
+        let repository = try HostileRepository.make()
+        defer { repository.remove() }
+        let cloud = try await recordingCloud { _ in "Session.refresh() doubles the timeout." }
+        defer { Task { await cloud.stop() } }
+        let configHome = try repository.fixture.makeScratchDirectory("config")
+        try FileManager.default.createDirectory(atPath: configHome + "/assist", withIntermediateDirectories: true)
+        try "[routing]\noffline = true\n\n[privacy]\nlocalOnly = [\"Internal/\"]\n"
+            .write(toFile: configHome + "/assist/config.toml", atomically: false, encoding: .utf8)
+        var environment = cloudEnvironment(cloud, repository: repository.path)
+        environment["XDG_CONFIG_HOME"] = configHome
+
+        let config = try await runAssist(["config"], in: repository.path, environment: environment)
+        #expect(config.stdout.contains("routing.offline = true  # user file"), "\(config.stdout)")
+        #expect(config.stdout.contains("not taken: routing.offline = false from the repository file"), "\(config.stdout)")
+        #expect(config.stdout.contains("privacy.localOnly = [\"Internal/\"]"), "\(config.stdout)")
+
+        let ask = try await runAssist(
+            ["ask", "How does Session refresh use Config and Vault across the repository?", "--json"], in: repository.path,
+            environment: environment)
+        #expect(!ask.stdout.contains("\"backend\" : \"anthropic\""), "\(ask.stdout)\n\(ask.stderr)")
+
+        let client = try TestClient.subprocess(workingDirectory: repository.path, environment: environment)
+        let options: JSONValue = ["routing": ["offline": false], "privacy": ["localOnly": []]]
+        #expect(try await client.initialize(rootPath: repository.path, options: options)["error"] == nil)
+        let routed = try await client.request("assist/classify", ["instruction": "How does Session refresh use Config and Vault across the repository?"])
+        #expect(routed["result"]?["route"]?["backend"] != "anthropic", "\(routed)")
+        #expect(routed["result"]?["route"]?["reasons"]?.arrayValue?.first?["step"] == "offline", "\(routed)")
+        _ = try await client.shutdownAndExit()
+        #expect(cloud.requests.isEmpty, "\(cloud.requests.count) requests reached the cloud")
+    }
+
+    /// An invalid `privacy.localOnly` pattern in the repository file keeps every request here.
+    @Test func anInvalidLocalOnlyPatternRefusesTheCloud() async throws {
+        let repository = try HostileRepository.make()
+        defer { repository.remove() }
+        try repository.fixture.write(".assist.toml", "[privacy]\nlocalOnly = [\"Internal/[\"]\n")
+        let cloud = try await recordingCloud { _ in "answer" }
+        defer { Task { await cloud.stop() } }
+        let environment = cloudEnvironment(cloud, repository: repository.path)
+        let ask = try await runAssist(
+            ["ask", "How does Session refresh use Config and Vault across the repository?"], in: repository.path, environment: environment)
+        #expect(ask.stderr.contains(".assist.toml:2: privacy.localOnly"), "\(ask.stderr)")
+        #expect(cloud.requests.isEmpty)
+    }
 }

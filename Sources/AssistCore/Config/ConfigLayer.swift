@@ -61,6 +61,13 @@ public struct ConfigLayer: Sendable, Equatable {
     public let kind: Kind
     /// The values, by dotted key.
     public internal(set) var entries: [String: Entry]
+    /// Problems in this layer that must keep every request on this machine until they are fixed
+    /// (an invalid `privacy.localOnly` pattern), each naming its place.
+    public internal(set) var cloudRefusals: [String] = []
+
+    /// Whether the user controls this layer; the repository file and `initializationOptions` (which
+    /// a repository can ship as workspace settings) may only tighten what leaves the machine.
+    public var isUsers: Bool { kind == .userFile || kind == .environment }
 
     init(kind: Kind, entries: [String: Entry] = [:]) {
         self.kind = kind

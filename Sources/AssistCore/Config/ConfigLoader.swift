@@ -89,6 +89,7 @@ public enum ConfigLoader {
             }
             if let problem = check(value, for: key) {
                 report(.error, problem)
+                if key.refusesCloudWhenInvalid { layer.cloudRefusals.append("\(path):\(entry.line): \(key.name): \(problem)") }
                 continue
             }
             let source: ConfigSource = origin == .user
@@ -135,6 +136,7 @@ public enum ConfigLoader {
                 }
                 if let problem = check(value, for: key) {
                     report(problem)
+                    if key.refusesCloudWhenInvalid { layer.cloudRefusals.append("environment variable \(variable): \(key.name): \(problem)") }
                     continue
                 }
                 if layer.entries[key.name] == nil {
@@ -189,6 +191,7 @@ public enum ConfigLoader {
             }
             if let problem = check(converted, for: key) {
                 report(.error, problem)
+                if key.refusesCloudWhenInvalid { layer.cloudRefusals.append("initializationOptions: \(key.name): \(problem)") }
                 continue
             }
             layer.entries[name] = ConfigLayer.Entry(value: converted, source: .initializationOptions)
@@ -342,6 +345,15 @@ public enum ConfigLoader {
         if let minimum = key.minimum, case .integer(let integer) = value, integer < minimum {
             let shown = key.isSecret ? "the value" : String(integer)
             return "\(shown) is below the minimum, \(minimum)"
+        }
+        if key.refusesCloudWhenInvalid, case .strings(let patterns) = value {
+            for pattern in patterns {
+                do {
+                    _ = try PathGlob(pattern)
+                } catch {
+                    return "the pattern \(ConfigValue.quoted(pattern)) is invalid (\(error)); no request goes to a cloud backend until it is fixed"
+                }
+            }
         }
         return nil
     }

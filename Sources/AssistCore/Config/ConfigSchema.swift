@@ -19,6 +19,10 @@ public struct ConfigKey: Sendable, Equatable {
     /// Environment variables read for this key besides ``environmentVariable``, for example
     /// `OPENAI_API_KEY`; the generic variable wins when both are set.
     public var environmentAliases: [String]
+    /// For the keys that decide what leaves the machine: how a value from a layer the user does not
+    /// control (the repository file, `initializationOptions`) combines with the user's, so that such
+    /// a layer can only make the setting stricter. `nil`: the ordinary precedence.
+    public var tightening: ConfigTightening?
 
     /// Creates a key description.
     /// - Parameters:
@@ -31,11 +35,13 @@ public struct ConfigKey: Sendable, Equatable {
     ///   - isSecret: Whether the value is a secret.
     ///   - isUserOnly: Whether the key is refused in the repository file.
     ///   - environmentAliases: Environment variables read besides the generic one.
+    ///   - tightening: How the repository file and `initializationOptions` may change the value.
     public init(
         name: String, type: ConfigValueType, defaultValue: ConfigValue? = nil, summary: String,
         allowedValues: [String]? = nil, minimum: Int? = nil, isSecret: Bool = false,
-        isUserOnly: Bool = false, environmentAliases: [String] = []
+        isUserOnly: Bool = false, environmentAliases: [String] = [], tightening: ConfigTightening? = nil
     ) {
+        self.tightening = tightening
         self.name = name
         self.type = type
         self.defaultValue = defaultValue
@@ -46,6 +52,10 @@ public struct ConfigKey: Sendable, Equatable {
         self.isUserOnly = isUserOnly
         self.environmentAliases = environmentAliases
     }
+
+    /// Whether a value of this key that fails its checks must refuse every cloud request (rather
+    /// than be left out, which would fail open): `privacy.localOnly`.
+    public var refusesCloudWhenInvalid: Bool { tightening == .union }
 
     /// The generic environment variable: `ASSIST_` and the name in upper snake case, so
     /// `server.maxMessageBytes` is read from `ASSIST_SERVER_MAX_MESSAGE_BYTES`.
@@ -354,7 +364,8 @@ extension ConfigKey {
     /// `routing.offline`: nothing leaves the machine.
     public static let routingOffline = ConfigKey(
         name: "routing.offline", type: .bool, defaultValue: .bool(false),
-        summary: "Offline mode: no request goes to a cloud backend.")
+        summary: "Offline mode: no request goes to a cloud backend. The repository file and editor settings can turn it on, never off.",
+        tightening: .enableOnly)
 
     /// `routing.cloudProvider`: the cloud backend multi-file work and escalations go to.
     public static let routingCloudProvider = ConfigKey(
@@ -365,36 +376,38 @@ extension ConfigKey {
     /// `routing.localMaxTokens`: the largest refactor prompt the kind rule keeps local.
     public static let routingLocalMaxTokens = ConfigKey(
         name: "routing.localMaxTokens", type: .integer, defaultValue: .integer(8_000),
-        summary: "Refactors with prompts up to this many tokens go to the local model; larger ones prefer the cloud.",
-        minimum: 1)
+        summary: "Refactors with prompts up to this many tokens go to the local model; larger ones prefer the cloud. The repository file and editor settings can only raise it.",
+        minimum: 1, tightening: .higher)
 
     /// `routing.escalate`: whether the cascade may send a failed local answer's request to the cloud.
     public static let routingEscalate = ConfigKey(
         name: "routing.escalate", type: .bool, defaultValue: .bool(true),
-        summary: "Whether a request whose local answer fails validation twice may go to the cloud backend (when policy allows).")
+        summary: "Whether a request whose local answer fails validation twice may go to the cloud backend (when policy allows). The repository file and editor settings can turn it off, never on.",
+        tightening: .disableOnly)
 
     /// `privacy.localOnly`: path globs whose files never go to a cloud backend.
     public static let privacyLocalOnly = ConfigKey(
         name: "privacy.localOnly", type: .strings, defaultValue: .strings([]),
-        summary: "Path globs (.gitignore-like) of files that never go to a cloud backend: a request about one stays local, and other requests leave them out of cloud-bound context.")
+        summary: "Path globs (.gitignore-like) of files that never go to a cloud backend: a request about one stays local, and other requests leave them out of cloud-bound context. The repository file and editor settings add to the user's patterns, never remove them; an invalid pattern refuses every cloud request until it is fixed.",
+        tightening: .union)
 
     /// `privacy.secrets`: what to do with secrets found in cloud-bound context.
     public static let privacySecrets = ConfigKey(
         name: "privacy.secrets", type: .string, defaultValue: .string("redact"),
-        summary: "Secrets found in cloud-bound context: \"redact\" replaces each with a marker; \"local\" keeps the request on this machine.",
-        allowedValues: ["redact", "local"])
+        summary: "Secrets found in cloud-bound context: \"redact\" replaces each with a marker; \"local\" keeps the request on this machine. The repository file and editor settings can only choose the stricter.",
+        allowedValues: ["redact", "local"], tightening: .stricter(["redact", "local"]))
 
     /// `budget.dailyUSD`: the most cloud spending per day.
     public static let budgetDaily = ConfigKey(
         name: "budget.dailyUSD", type: .double,
-        summary: "The most spent on cloud requests per day, in US dollars; over it the cloud is refused. User file or environment only.",
-        isUserOnly: true)
+        summary: "The most spent on cloud requests per day, in US dollars; over it the cloud is refused. The repository file and editor settings can only lower it.",
+        tightening: .lower)
 
     /// `budget.monthlyUSD`: the most cloud spending per month.
     public static let budgetMonthly = ConfigKey(
         name: "budget.monthlyUSD", type: .double,
-        summary: "The most spent on cloud requests per month, in US dollars; over it the cloud is refused. User file or environment only.",
-        isUserOnly: true)
+        summary: "The most spent on cloud requests per month, in US dollars; over it the cloud is refused. The repository file and editor settings can only lower it.",
+        tightening: .lower)
 }
 
 extension ConfigSchema {
@@ -406,4 +419,54 @@ extension ConfigSchema {
             .backendsMaxRetryDelay, .routingOffline, .routingCloudProvider, .routingLocalMaxTokens, .routingEscalate,
             .privacyLocalOnly, .privacySecrets, .budgetDaily, .budgetMonthly,
         ] + ProviderName.allCases.flatMap(ConfigKey.providerKeys))
+}
+
+/// How a layer the user does not control may change a setting that decides what leaves the
+/// machine: only towards the stricter value. Combining never loosens what the user set.
+public enum ConfigTightening: Sendable, Equatable {
+    /// A boolean that such a layer can turn on, never off (`routing.offline`).
+    case enableOnly
+    /// A boolean that such a layer can turn off, never on (`routing.escalate`).
+    case disableOnly
+    /// A list that such a layer adds to (`privacy.localOnly`).
+    case union
+    /// One of these strings, loosest first; the stricter of the two wins (`privacy.secrets`).
+    case stricter([String])
+    /// A number where lower is stricter, unset meaning no limit (the budgets).
+    case lower
+    /// An integer where higher is stricter (`routing.localMaxTokens`).
+    case higher
+
+    /// The value in force when `current` (the user's, or the default) meets `offered`.
+    ///
+    /// - Parameters:
+    ///   - current: The value so far, or `nil` when unset.
+    ///   - offered: The value the layer sets.
+    /// - Returns: The combined value; equal to `current` when `offered` would loosen it.
+    public func combine(_ current: ConfigValue?, _ offered: ConfigValue) -> ConfigValue {
+        switch (self, current, offered) {
+        case (.enableOnly, .bool(let a)?, .bool(let b)): return .bool(a || b)
+        case (.disableOnly, .bool(let a)?, .bool(let b)): return .bool(a && b)
+        case (.union, .strings(let a)?, .strings(let b)): return .strings(a + b.filter { !a.contains($0) })
+        case (.stricter(let order), .string(let a)?, .string(let b)):
+            return (order.firstIndex(of: b) ?? 0) > (order.firstIndex(of: a) ?? 0) ? .string(b) : .string(a)
+        case (.lower, nil, _): return offered
+        case (.lower, .double(let a)?, .double(let b)): return .double(min(a, b))
+        case (.higher, .integer(let a)?, .integer(let b)): return .integer(max(a, b))
+        case (_, nil, _): return offered
+        default: return current ?? offered
+        }
+    }
+
+    /// What such a layer may do, in words, for `assist config`.
+    public var rule: String {
+        switch self {
+        case .enableOnly: "can turn it on, never off"
+        case .disableOnly: "can turn it off, never on"
+        case .union: "can add patterns, never remove the user's"
+        case .stricter(let order): "can only choose the stricter (\(order.joined(separator: " < ")))"
+        case .lower: "can only lower it"
+        case .higher: "can only raise it"
+        }
+    }
 }

@@ -20,6 +20,23 @@ public struct Configuration: Sendable {
     public let schema: ConfigSchema
     /// The winning value of every key that some layer sets.
     private var entries: [String: ConfigLayer.Entry] = [:]
+    /// Values that a layer set but that were not taken because they would have loosened a setting
+    /// that decides what leaves the machine.
+    public private(set) var notTaken: [NotTaken] = []
+    /// Problems that keep every request on this machine until they are fixed, each naming its place.
+    public private(set) var cloudRefusals: [String] = []
+
+    /// A value a layer set that was not taken, and why.
+    public struct NotTaken: Sendable, Equatable {
+        /// The dotted key.
+        public var key: String
+        /// The value the layer set.
+        public var value: ConfigValue
+        /// Where it was set.
+        public var source: ConfigSource
+        /// Why it was not taken.
+        public var reason: String
+    }
 
     /// One key's effective value and source, as `assist config --json` shows it.
     public struct Entry: Sendable, Equatable {
@@ -56,13 +73,33 @@ public struct Configuration: Sendable {
     public init(layers: [ConfigLayer], schema: ConfigSchema = .standard) {
         self.schema = schema
         let ordered = layers.enumerated().sorted { ($0.element.kind, $0.offset) < ($1.element.kind, $1.offset) }
+        // Keys that decide what leaves the machine take the user's layers first, by precedence;
+        // the others can then only tighten them.
+        var untrusted: [(key: ConfigKey, rule: ConfigTightening, value: ConfigValue, source: ConfigSource, kind: ConfigLayer.Kind)] = []
         for (_, layer) in ordered {
-            for (name, entry) in layer.entries {
+            cloudRefusals += layer.cloudRefusals
+            for name in layer.entries.keys.sorted() {
+                let entry = layer.entries[name]!
                 guard let key = schema.key(named: name),
                     let value = ConfigLoader.coerce(entry.value, to: key.type),
                     ConfigLoader.check(value, for: key) == nil
                 else { continue }
+                if let rule = key.tightening, !layer.isUsers {
+                    untrusted.append((key, rule, value, entry.source, layer.kind))
+                    continue
+                }
                 entries[name] = ConfigLayer.Entry(value: value, source: entry.source)
+            }
+        }
+        for (key, rule, value, source, kind) in untrusted {
+            let current = entries[key.name]?.value ?? key.defaultValue
+            let combined = rule.combine(current, value)
+            if combined == current, value != current {
+                notTaken.append(NotTaken(
+                    key: key.name, value: value, source: source,
+                    reason: "the \(kind) \(rule.rule): it may make what leaves the machine stricter, never looser"))
+            } else if combined != current {
+                entries[key.name] = ConfigLayer.Entry(value: combined, source: source)
             }
         }
     }
@@ -148,6 +185,13 @@ public struct Configuration: Sendable {
             } else {
                 result += "# \(key.name) is unset  # \(source)\n"
             }
+            for item in notTaken where item.key == key.name {
+                let shown = masked ? key.displayed(item.value) : item.value
+                result += "#   not taken: \(key.name) = \(shown) from the \(item.source): \(item.reason)\n"
+            }
+        }
+        for refusal in cloudRefusals {
+            result += "# cloud requests refused until fixed: \(refusal)\n"
         }
         return result
     }

@@ -109,10 +109,12 @@ public struct RoutingSetup: Sendable {
                 // The configured window, else the provider's documented one: asking a cloud API would be
                 // a request that leaves the machine without a ledger line.
                 let window = settings.contextWindow ?? Self.defaultCloudWindow(provider)
+                let refused = configuration.cloudRefusals.isEmpty
+                    ? nil : "the configuration refuses cloud requests until it is fixed: " + configuration.cloudRefusals.joined(separator: "; ")
                 cloud = RoutableBackend(
                     candidate: RouteCandidate(
                         name: provider.rawValue, model: settings.model, place: .cloud, contextWindow: window,
-                        unavailable: settings.apiKey == nil ? "no API key: set \(settings.keySource)" : nil,
+                        unavailable: refused ?? (settings.apiKey == nil ? "no API key: set \(settings.keySource)" : nil),
                         price: prices.prices[settings.model]),
                     backend: AccountingBackend(base, store: store, prices: prices))
             } catch {
