@@ -156,4 +156,62 @@ struct HostileRepositoryTests {
         #expect(ask.stderr.contains(".assist.toml:2: privacy.localOnly"), "\(ask.stderr)")
         #expect(cloud.requests.isEmpty)
     }
+
+    /// Every request body the stand-in cloud records, across a question with a change, a refactor
+    /// and an escalation from the local model, with retries whose feedback quotes files: none holds
+    /// a planted secret (in code, in an instruction, behind a link) or a byte of the local-only folder.
+    @Test func noPlantedByteReachesTheCloud() async throws {
+        let repository = try HostileRepository.make()
+        defer { repository.remove() }
+        let calls = Locked(0)
+        let cloud = try await recordingCloud { body in
+            let call = calls.withLock { $0 += 1; return $0 }
+            if body.contains("Question:") {
+                // First a block for the local-only file, then one for the link out of the tree.
+                return call % 2 == 1
+                    ? "Internal/Vault.swift\n<<<<<<< SEARCH\nstruct Vault {\n=======\nstruct Safe {\n>>>>>>> REPLACE\n"
+                    : "Sources/App/Leak.swift\n<<<<<<< SEARCH\nlet leaked = 1\n=======\nlet leaked = 2\n>>>>>>> REPLACE\n"
+            }
+            // Refactors: a SEARCH that misses, so the retry quotes the closest lines of the file.
+            return "Sources/App/Config.swift\n<<<<<<< SEARCH\n    var timeout = 31\n=======\n    var timeout = 60\n>>>>>>> REPLACE\n"
+        }
+        defer { Task { await cloud.stop() } }
+        let local = try await StandInServer.start { request, _ in
+            guard request.path.hasSuffix("/chat/completions") else { return .whole(status: 404, body: "{}") }
+            return .streamed([
+                "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"```swift\\n}}}\\n```\\n\"},\"finish_reason\":null}]}\n\n",
+                "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
+                "data: [DONE]\n\n",
+            ])
+        }
+        defer { Task { await local.stop() } }
+        var environment = cloudEnvironment(cloud, repository: repository.path)
+        environment["ASSIST_PRIVACY_LOCAL_ONLY"] = HostileRepository.localOnlyFolder
+        let secret = HostileRepository.instructionSecret
+
+        _ = try await runAssist(
+            ["ask", "Rename Vault and Session across the repository; the deploy key is \(secret)"], in: repository.path,
+            environment: environment)
+        _ = try await runAssist(
+            ["refactor", "Sources/App/Config.swift", "--instruction", "raise the timeout; token \(secret)"], in: repository.path,
+            environment: environment)
+        // A local model that answers badly twice: the refactor escalates to the cloud.
+        var escalating = environment
+        escalating["ASSIST_ROUTING_LOCAL_MAX_TOKENS"] = "100000"
+        escalating["ASSIST_PROVIDERS_LOCAL_BASE_URL"] = local.baseURL + "/v1"
+        escalating["ASSIST_PROVIDERS_LOCAL_MODEL"] = "stand-in"
+        let escalated = try await runAssist(
+            ["refactor", "Sources/App/Config.swift", "--instruction", "raise the timeout with \(secret)", "--json"], in: repository.path,
+            environment: escalating)
+        #expect(escalated.stderr.contains("escalate") || escalated.stdout.contains("escalate"), "\(escalated.stderr)")
+
+        let bodies = cloud.requests.map { String(decoding: $0.body, as: UTF8.self) }
+        #expect(bodies.count >= 6, "\(bodies.count) requests recorded")
+        var found: [String] = []
+        for body in bodies { found += HostileRepository.planted(in: body) }
+        #expect(found.isEmpty, "planted bytes reached the cloud: \(Set(found))")
+        let ledger = try String(contentsOfFile: repository.path + "/.git/assist/egress.jsonl", encoding: .utf8)
+        #expect(ledger.split(separator: "\n").count == bodies.count, "every request has its ledger line")
+        print("egress: \(bodies.count) request bodies recorded, planted bytes found: \(found.count)")
+    }
 }

@@ -239,6 +239,56 @@ struct RoutedRequestTests {
         }
     }
 
+    @Test func aCloudAnswerThatMovesARedactionMarkerIsRefused() async throws {
+        let git = try scratchGitDirectory()
+        // The marker keeps its order but moves into another expression, where the secret would be printed.
+        let movesMarker = """
+            <<<<<<< SEARCH
+                mutating func increment() {
+                    count = count + 1
+                }
+            =======
+                mutating func increment() {
+                    count = count + 1
+                    print("[REDACTED:awsAccessKey]")
+                }
+            >>>>>>> REPLACE
+            <<<<<<< SEARCH
+            let deployKey = "[REDACTED:awsAccessKey]"
+            =======
+            let deployKey = ""
+            >>>>>>> REPLACE
+            """
+        let cloud = ScriptedBackend(name: "anthropic", model: "claude", answers: [.text(movesMarker), .text(movesMarker)])
+        let runner = RoutedRequestRunner(setup: setup(local: nil, cloud: cloud, gitDirectory: git))
+        await #expect {
+            try await runner.refactor(file: counter, instruction: "log the key", range: nil)
+        } throws: { error in
+            (error as? RoutedRequestError)?.message.contains("moved a [REDACTED") == true
+        }
+    }
+
+    @Test func theInstructionAndFeedbackPassTheGateToo() async throws {
+        let git = try scratchGitDirectory()
+        let misses = "<<<<<<< SEARCH\n        count = count * 2\n=======\n        count += 1\n>>>>>>> REPLACE\n"
+        let cloud = ScriptedBackend(name: "anthropic", model: "claude", answers: [.text(misses), .text(misses)])
+        let runner = RoutedRequestRunner(setup: setup(
+            local: nil, cloud: cloud, environment: ["ASSIST_PRIVACY_LOCAL_ONLY": "Internal/"], gitDirectory: git))
+        let secret = "sk_" + "live_51HostileInstructionSecret00000"
+        _ = try? await runner.refactor(
+            file: counter, instruction: "use += and deploy with \(secret); see Internal/Vault.swift", range: nil)
+        #expect(cloud.requests.count == 2)
+        for request in cloud.requests {
+            let body = request.messages.map(\.content).joined(separator: "\n")
+            #expect(!body.contains(secret), "a secret in the instruction was sent")
+            #expect(!body.contains("Internal/Vault.swift"), "a localOnly path was sent")
+            #expect(!body.contains("AKIAIOSFODNN7EXAMPLE"))
+        }
+        let entries = EgressLedger(gitCommonDirectory: git).read().entries
+        #expect(entries.count == 2)
+        #expect(entries.allSatisfy { $0.redactions.contains { $0.path.hasPrefix("(message") } }, "the gate's redactions are in the ledger")
+    }
+
     @Test func aCloudAnswerThatDropsARedactionMarkerIsRefused() async throws {
         let git = try scratchGitDirectory()
         let dropsMarker = """

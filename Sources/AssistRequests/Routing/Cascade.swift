@@ -124,14 +124,23 @@ extension RoutedRequestRunner {
         }
         tally.attempts += 1
         onAttempt?("\(candidate.name) \(candidate.model)", tally.attempts)
+        var request = request
         if candidate.place == .cloud {
+            // The one gate: every byte of every cloud-bound message, whoever built it.
+            let sealed = EgressGate.seal(request.messages, localOnly: setup.localOnly)
+            request.messages = sealed.messages
+            if sealed.withheldLines > 0 || sealed.localOnlyPaths > 0 {
+                tally.reasons.append(RouteReason(
+                    step: "egress", outcome: "withheld",
+                    detail: "Left out of the request to \(candidate.name): \(sealed.withheldLines) line(s) of feedback that were never sent, \(sealed.localOnlyPaths) privacy.localOnly path(s)."))
+            }
             let bytes = request.messages.reduce(0) { $0 + $1.content.utf8.count }
             let promptTokens = TokenEstimate.of(request.messages.map(\.content).joined(separator: "\n"))
             let entry = EgressEntry(
                 time: EgressLedger.timestamp(), backend: candidate.name, model: candidate.model, kind: manifest.kind.rawValue,
                 files: manifest.files, promptTokens: promptTokens, maxCompletionTokens: request.maxTokens ?? 0,
                 costUSD: candidate.price?.cost(of: TokenUsage(promptTokens: promptTokens, completionTokens: request.maxTokens ?? 0)),
-                redactions: manifest.redactions, bytes: bytes)
+                redactions: manifest.redactions + sealed.redactions, bytes: bytes)
             do {
                 try setup.ledger.append(entry)
             } catch {

@@ -108,18 +108,28 @@ enum Redactions {
         return findings.map { String(decoding: bytes[$0.range], as: UTF8.self) }
     }
 
-    /// Replaces the markers of an edited redacted text with the original secrets, in order. The edit
-    /// must keep every marker, in order: an answer that removed, reordered or invented a marker is refused.
+    /// Replaces the markers of an edited redacted text with the original secrets. Each marker must
+    /// come back at the place it was sent: on the same line, unchanged, between the same neighbouring
+    /// lines. An answer that removed, reordered, invented or moved a marker (say, into another
+    /// expression) is refused, so a model can never place a secret anywhere new.
     /// - Parameters:
     ///   - edited: The model's new text, over the redacted text.
     ///   - redactedOriginal: The redacted text that was sent.
     ///   - secrets: The secrets the markers replaced, in order.
     /// - Returns: The new text with the secrets back.
-    /// - Throws: ``EditError`` when the markers changed.
+    /// - Throws: ``EditError`` when a marker changed or moved.
     static func restore(_ edited: String, redactedOriginal: String, secrets: [String]) throws(EditError) -> String {
         let sent = markers(in: redactedOriginal).map(String.init)
         guard markers(in: edited).map(String.init) == sent, sent.count == secrets.count else {
             throw EditError(kind: .malformed, message: "The answer changed, removed or added a [REDACTED:…] marker; keep every marker exactly as it is.")
+        }
+        let before = places(in: redactedOriginal)
+        let after = places(in: edited)
+        guard before.count == after.count else {
+            throw EditError(kind: .malformed, message: "The answer moved a [REDACTED:…] marker; keep each marker's line and the lines around it as they are.")
+        }
+        for (original, new) in zip(before, after) where original != new {
+            throw EditError(kind: .malformed, message: "The answer moved a [REDACTED:…] marker or changed the line around it; keep each marker's line and the lines around it as they are.")
         }
         var result = ""
         var rest = edited[...]
@@ -130,5 +140,18 @@ enum Redactions {
             rest = rest[rest.index(after: end)...]
         }
         return result + rest
+    }
+
+    /// Where each marker stands: its line, and the lines before and after it (`nil` at an end), one
+    /// entry per marker, in order.
+    static func places(in text: String) -> [[Substring?]] {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var result: [[Substring?]] = []
+        for (index, line) in lines.enumerated() {
+            for _ in markers(in: String(line)) {
+                result.append([index > 0 ? lines[index - 1] : nil, line, index + 1 < lines.count ? lines[index + 1] : nil])
+            }
+        }
+        return result
     }
 }
