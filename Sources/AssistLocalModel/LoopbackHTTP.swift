@@ -8,10 +8,11 @@ import Darwin
 
 /// The few plain HTTP/1.1 requests the managed server needs (`/health`, `/v1/models`, `/props`),
 /// over a loopback socket: no proxy settings apply, and nothing but 127.0.0.1 is ever reached.
-enum LoopbackHTTP {
-    struct Response: Sendable {
-        var status: Int
-        var body: Data
+public enum LoopbackHTTP {
+    /// An answer: its status and body.
+    public struct Response: Sendable {
+        public var status: Int
+        public var body: Data
     }
 
     /// A free TCP port on 127.0.0.1, as the kernel picks it.
@@ -42,7 +43,7 @@ enum LoopbackHTTP {
 
     /// Sends `GET path` to 127.0.0.1:port and reads the whole answer.
     /// - Returns: The status and body, or `nil` when nothing answers (connection refused, timeout).
-    static func get(port: Int, path: String, timeoutSeconds: Int = 5) async -> Response? {
+    public static func get(port: Int, path: String, timeoutSeconds: Int = 5) async -> Response? {
         await withCheckedContinuation { continuation in
             // Blocking socket calls run on their own thread, never on the cooperative pool.
             Thread { continuation.resume(returning: blockingGet(port: port, path: path, timeoutSeconds: timeoutSeconds)) }.start()

@@ -299,7 +299,7 @@ public final class Server: Sendable {
     private func execute(
         id: RequestID, method: String, params: JSONValue?, handler: RequestHandler, context: RequestContext
     ) async -> OutgoingMessage {
-        let result: Result<any Encodable & Sendable, ResponseError>
+        var result: Result<any Encodable & Sendable, ResponseError>
         do {
             let value = try await handler(params, context)
             result = Task.isCancelled ? .failure(.cancelled) : .success(value)
@@ -310,6 +310,10 @@ public final class Server: Sendable {
         } catch {
             logger.error("\(method) failed: \(error)")
             result = .failure(ResponseError(.internalError, "\(method) failed: \(error)"))
+        }
+        if case .failure = result, Task.isCancelled {
+            // Whatever error the work met once it was cancelled, the answer is that it was cancelled.
+            result = .failure(.cancelled)
         }
         if case .failure(let error) = result {
             // Close progress the handler began but could not end (cancelled or failed).

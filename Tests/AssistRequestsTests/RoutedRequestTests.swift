@@ -9,6 +9,8 @@ import Testing
 final class ScriptedBackend: ChatBackend, Sendable {
     enum Answer: Sendable {
         case text(String)
+        /// Text that stops at the token limit (`finish_reason: length`).
+        case cut(String)
         case down
     }
 
@@ -37,6 +39,10 @@ final class ScriptedBackend: ChatBackend, Sendable {
                 continuation.yield(.text(text))
                 continuation.yield(.usage(TokenUsage(promptTokens: 100, completionTokens: 20)))
                 continuation.yield(.finish(.stop))
+                continuation.finish()
+            case .cut(let text):
+                continuation.yield(.text(text))
+                continuation.yield(.finish(.length))
                 continuation.finish()
             }
         }
@@ -237,6 +243,31 @@ struct RoutedRequestTests {
         } throws: { error in
             (error as? RoutedRequestError)?.message.hasPrefix("no backend could answer") == true
         }
+    }
+
+    @Test func anAnswerCutAtItsTokenLimitIsAskedAgainWithTwiceTheLimit() async throws {
+        let git = try scratchGitDirectory()
+        let whole = "```swift\n    mutating func increment() {\n        count += 1\n    }\n```"
+        let local = ScriptedBackend(name: "local", model: "small", answers: [.cut("```swift\n    mutating func increment() {\n"), .text(whole)])
+        let runner = RoutedRequestRunner(setup: setup(local: local, cloud: nil, gitDirectory: git))
+        let outcome = try await runner.refactor(file: counter, instruction: "use +=", range: 4...6)
+        #expect(outcome.attempts == 2)
+        #expect(local.requests.map(\.maxTokens) == [2_048, 4_096])
+        #expect(outcome.reasons.contains { $0.step == "cascade" && $0.outcome == "retry" && $0.detail.contains("cut off") })
+    }
+
+    @Test func aMultiFileChangeCutBetweenTwoBlocksIsNeverApplied() async throws {
+        let git = try scratchGitDirectory()
+        // The first block is complete; the answer stops before the second. Neither may be used.
+        let half = "Sources/Counter.swift\n<<<<<<< SEARCH\n        count = count + 1\n=======\n        count += 1\n>>>>>>> REPLACE\n\nSources/Other.swift\n"
+        let cloud = ScriptedBackend(name: "anthropic", model: "claude", answers: [.cut(half), .cut(half)])
+        let runner = RoutedRequestRunner(setup: setup(local: nil, cloud: cloud, gitDirectory: git))
+        await #expect {
+            try await runner.refactor(file: counter, instruction: "use +=", range: nil)
+        } throws: { error in
+            (error as? RoutedRequestError)?.message.contains("cut off") == true
+        }
+        #expect(cloud.requests.count == 2)
     }
 
     @Test func aCloudAnswerThatMovesARedactionMarkerIsRefused() async throws {

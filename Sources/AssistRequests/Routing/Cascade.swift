@@ -59,11 +59,17 @@ extension RoutedRequestRunner {
             let candidate = order[index]
             var feedback: Feedback?
             var tries = 0
+            /// Doubled after an answer was cut at its token limit, for the next try of the same backend.
+            var limitScale = 1
             backendFailed = false
             while tries < 2 {
                 tries += 1
                 do {
-                    let call = try await prepare(candidate, feedback)
+                    try Task.checkCancellation()
+                    var call = try await prepare(candidate, feedback)
+                    if limitScale > 1, let limit = call.request.maxTokens {
+                        call.request.maxTokens = min(limit * limitScale, max(limit, (candidate.contextWindow ?? 8_192) / 2))
+                    }
                     let answer = try await self.call(candidate, request: call.request, manifest: call.manifest, tally: &tally)
                     let value = try check(candidate, answer)
                     if validates, tries > 1 || index > 0 {
@@ -72,6 +78,15 @@ extension RoutedRequestRunner {
                             detail: "The answer of \(candidate.name) \(candidate.model) passed validation on attempt \(tally.attempts)."))
                     }
                     return (value, candidate)
+                } catch let cut as AnswerCut {
+                    // A cut answer is never used, not even its complete blocks: asked again with room.
+                    lastError = cut.message
+                    feedback = nil
+                    limitScale *= 2
+                    tally.reasons.append(RouteReason(
+                        step: "cascade", outcome: tries == 1 ? "retry" : "failed",
+                        detail: "The answer of \(candidate.name) \(candidate.model) \(cut.message)"
+                            + (tries == 1 ? " It is asked again with twice the limit." : "")))
                 } catch let error as EditError {
                     lastError = error.message
                     feedback = Feedback(answer: tally.lastAnswer, error: error.message)
@@ -148,6 +163,7 @@ extension RoutedRequestRunner {
             }
         }
         var text = ""
+        var finish: FinishReason?
         for try await event in routable.backend.chat(request) {
             switch event {
             case .text(let delta):
@@ -157,12 +173,26 @@ extension RoutedRequestRunner {
                 tally.usage.promptTokens += usage.promptTokens
                 tally.usage.completionTokens += usage.completionTokens
                 if candidate.place == .cloud, let price = candidate.price { tally.cost += price.cost(of: usage) }
-            case .finish:
-                break
+            case .finish(let reason):
+                finish = reason
             }
         }
+        // A stream that ended because the request was cancelled is not an answer.
+        try Task.checkCancellation()
         tally.lastAnswer = text
         tally.lastCandidate = candidate
+        if finish == .length {
+            throw AnswerCut(limit: request.maxTokens)
+        }
         return text
+    }
+}
+
+/// An answer that stopped at its token limit (`finish_reason: length`): it may end between two
+/// edit blocks or inside one, so none of it is used.
+struct AnswerCut: Error, Sendable {
+    var limit: Int?
+    var message: String {
+        "was cut off at its limit of \(limit.map(String.init) ?? "?") tokens, so none of it is used."
     }
 }
