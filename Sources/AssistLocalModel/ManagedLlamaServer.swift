@@ -100,6 +100,8 @@ public actor ManagedLlamaServer {
     /// How many times a server process was started (a restart after a death counts).
     public private(set) var startCount = 0
     private var current: Endpoint?
+    /// The start under way, which every caller of ``endpoint()`` meanwhile waits for.
+    private var starting: Task<Endpoint, any Error>?
 
     /// Creates the owner of a server; nothing starts until ``endpoint()``.
     /// - Parameter configuration: How to run the server.
@@ -132,6 +134,17 @@ public actor ManagedLlamaServer {
             if Self.isRunning(endpoint.processID) { return endpoint }
             forgetDead()
         }
+        // Callers that arrive while a start is under way wait for that start: the actor is
+        // reentrant at each await, and two starts would leave one server orphaned.
+        if let starting { return try await starting.value }
+        let task = Task { try await self.startServer() }
+        starting = task
+        defer { starting = nil }
+        return try await task.value
+    }
+
+    /// Starts a server (a few ports, and without repacking after a crash while loading).
+    private func startServer() async throws -> Endpoint {
         var lastError: LocalModelError?
         // A port picked free can be taken before the server binds it; try a few.
         for _ in 0..<3 {
