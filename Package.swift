@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "AssistBackends",
             dependencies: [
-                "AssistCore",
+                "AssistCore", "AssistFiles",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import AssistCore
+import AssistFiles
 import Foundation
 import Logging
 import Synchronization
@@ -6,20 +7,40 @@ import Synchronization
 /// The usage ledger on disk: `$XDG_STATE_HOME/assist/usage.json`, else
 /// `~/.local/state/assist/usage.json`.
 ///
-/// Writes are atomic (a temporary file renamed over the old one). A file that cannot be read as
-/// a ledger is reported, moved aside to `usage.json.corrupt`, and a new ledger is started; reading
-/// never crashes. Updates within the process are serialised by a mutex; two processes writing at
-/// once may lose one update (the last rename wins).
+/// One store per file in a process (``shared(path:)``), its updates serialised by a mutex; across
+/// processes every read-modify-write holds an exclusive `flock` on `usage.json.lock`, so a daemon,
+/// the shell and the hook never lose each other's updates. Writes go through ``FileTree``
+/// (atomic). A file that cannot be read as a ledger is moved aside to `usage.json.corrupt`; while
+/// that file exists the spending is unknown, and ``cloudSpending(at:)`` says so, so that the cloud
+/// is refused (failing closed) until the user looks at it and removes it.
 public final class UsageStore: Sendable {
     /// The file's path.
     public let path: String
     private let lock = Mutex(())
 
-    /// Creates a store for a file.
+    /// The stores of this process, by path.
+    private static let stores = Mutex<[String: UsageStore]>([:])
+
+    /// The one store of this process for a file.
+    /// - Parameter path: The file's path.
+    /// - Returns: The store.
+    public static func shared(path: String) -> UsageStore {
+        stores.withLock { stores in
+            if let store = stores[path] { return store }
+            let store = UsageStore(path: path)
+            stores[path] = store
+            return store
+        }
+    }
+
+    /// Creates a store for a file (tests; the program uses ``shared(path:)``).
     /// - Parameter path: The file's path.
     public init(path: String) {
         self.path = path
     }
+
+    /// Where a corrupt ledger was moved.
+    public var asidePath: String { path + ".corrupt" }
 
     /// The default file's path.
     /// - Parameters:
@@ -49,54 +70,103 @@ public final class UsageStore: Sendable {
 
     /// Reads the ledger.
     /// - Returns: The ledger (empty when there is no file), and a problem when the file was
-    ///   unreadable or corrupt (it has then been moved aside).
+    ///   unreadable or corrupt (it has then been moved aside) or an earlier corrupt one is still aside.
     public func load() -> (ledger: UsageLedger, problem: String?) {
-        lock.withLock { _ in loadUnlocked() }
+        lock.withLock { _ in
+            withFileLock(exclusive: true) { loadUnlocked() }
+        }
     }
 
-    /// Adds one answer and writes the ledger.
+    /// Cloud spending today and this month, or why it cannot be known (then the cloud must be refused).
+    ///
+    /// - Parameter date: Now.
+    /// - Returns: The dollars spent on cloud backends (local and Ollama models do not count), or the problem.
+    public func cloudSpending(at date: Date = Date()) -> Result<(today: Double, month: Double), UsageError> {
+        let (ledger, problem) = load()
+        if let problem { return .failure(UsageError(message: problem)) }
+        let periods = Self.periods(of: date)
+        func cloud(_ totals: [String: UsageTotals]?) -> Double {
+            (totals ?? [:]).filter { !$0.key.hasPrefix("local/") && !$0.key.hasPrefix("ollama/") }.values.reduce(0) { $0 + $1.costUSD }
+        }
+        return .success((cloud(ledger.days[periods.day]), cloud(ledger.months[periods.month])))
+    }
+
+    /// Adds one answer and writes the ledger, holding the file lock for the whole update.
     /// - Parameters:
     ///   - usage: The answer's token counts.
     ///   - cost: Its cost, or `nil` when unpriced.
     ///   - backend: The backend's name.
     ///   - model: The model.
     ///   - date: When the answer was received.
-    /// - Returns: A problem when the old file was corrupt (it was restarted) or the new one could not be written.
+    /// - Returns: A problem when the old file was corrupt or the new one could not be written.
     @discardableResult
     public func record(_ usage: TokenUsage, cost: Double?, backend: String, model: String, date: Date = Date()) -> String? {
         lock.withLock { _ in
-            var (ledger, problem) = loadUnlocked()
-            let periods = Self.periods(of: date)
-            ledger.record(usage, cost: cost, backend: backend, model: model, day: periods.day, month: periods.month)
-            let cutoff = Self.periods(of: date.addingTimeInterval(-92 * 86_400)).day
-            ledger.dropDays(before: cutoff)
-            do {
-                try write(ledger)
-            } catch {
-                return "cannot write the usage file \(path): \(error.localizedDescription)"
+            withFileLock(exclusive: true) {
+                var (ledger, problem) = loadUnlocked()
+                let periods = Self.periods(of: date)
+                ledger.record(usage, cost: cost, backend: backend, model: model, day: periods.day, month: periods.month)
+                let cutoff = Self.periods(of: date.addingTimeInterval(-92 * 86_400)).day
+                ledger.dropDays(before: cutoff)
+                do {
+                    try write(ledger)
+                } catch {
+                    return "cannot write the usage file \(path): \(error)"
+                }
+                return problem
             }
-            return problem
         }
     }
 
+    /// Runs `body` holding `flock` on `usage.json.lock` (made when missing); without a lock file
+    /// (an unwritable folder) it runs unlocked, and the write that follows reports the problem.
+    private func withFileLock<T>(exclusive: Bool, _ body: () -> T) -> T {
+        let directory = (path as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let descriptor = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard descriptor >= 0 else { return body() }
+        defer { close(descriptor) }
+        while flock(descriptor, exclusive ? LOCK_EX : LOCK_SH) != 0, errno == EINTR {}
+        defer { flock(descriptor, LOCK_UN) }
+        return body()
+    }
+
     private func loadUnlocked() -> (UsageLedger, String?) {
-        guard FileManager.default.fileExists(atPath: path) else { return (UsageLedger(), nil) }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            return (UsageLedger(), "cannot read the usage file \(path)")
+        let aside = asidePath
+        let stillAside = FileManager.default.fileExists(atPath: aside)
+            ? "the usage file was corrupt and was moved to \(aside); cloud spending is unknown, so no request goes to a cloud backend until you look at it and remove it"
+            : nil
+        let directory = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        let bytes: [UInt8]
+        do {
+            bytes = try FileTree(root: directory, kind: .owned).read(name, limit: 64 << 20)
+        } catch where error.isMissing {
+            return (UsageLedger(), stillAside)
+        } catch {
+            return (UsageLedger(), "cannot read the usage file \(path) (\(error.reason)); cloud spending is unknown, so no request goes to a cloud backend until it can be read")
         }
-        if let ledger = UsageFile.decode(data) { return (ledger, nil) }
-        let aside = path + ".corrupt"
-        try? FileManager.default.removeItem(atPath: aside)
-        try? FileManager.default.moveItem(atPath: path, toPath: aside)
-        return (UsageLedger(), "the usage file \(path) was corrupt; it was moved to \(aside) and totals restart from zero")
+        if let ledger = UsageFile.decode(Data(bytes)) { return (ledger, stillAside) }
+        if !FileManager.default.fileExists(atPath: aside) {
+            try? FileManager.default.moveItem(atPath: path, toPath: aside)
+        } else {
+            try? FileManager.default.moveItem(atPath: path, toPath: aside + "-\(Int(Date().timeIntervalSince1970))")
+        }
+        return (UsageLedger(), "the usage file \(path) was corrupt and was moved to \(aside); cloud spending is unknown, so no request goes to a cloud backend until you look at it and remove it")
     }
 
     private func write(_ ledger: UsageLedger) throws {
         let directory = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let data = try UsageFile.encode(ledger)
-        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        try FileTree(root: directory, kind: .owned).write(Array(data), to: (path as NSString).lastPathComponent, expecting: .any)
     }
+}
+
+/// Why the spending on cloud backends cannot be known.
+public struct UsageError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }
 
 /// The JSON shape of `usage.json` (version 1).

@@ -21,7 +21,7 @@ struct UsageCommand: ParsableCommand {
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let path = UsageStore.defaultPath(environment: environment, home: FileManager.default.homeDirectoryForCurrentUser.path)
-        let (ledger, problem) = UsageStore(path: path).load()
+        let (ledger, problem) = UsageStore.shared(path: path).load()
         if let problem {
             FileHandle.standardError.write(Data("warning: \(problem)\n".utf8))
         }

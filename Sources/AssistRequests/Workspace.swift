@@ -33,6 +33,18 @@ public final class Workspace: Sendable {
         var index: SwiftWorkspaceIndex?
         /// The local models prepared so far, by id.
         var localModels: [String: LocalModel] = [:]
+        /// The one docstring cache of the repository for every request of this workspace.
+        var docstringCache: DocstringCache?
+    }
+
+    /// The docstring cache (`<git dir>/assist/docstrings.json`), read once and shared by every request.
+    private var docstringCache: DocstringCache {
+        state.withLock { state in
+            if let cache = state.docstringCache { return cache }
+            let cache = DocstringCache(path: repository.gitDirectory + "/assist/docstrings.json")
+            state.docstringCache = cache
+            return cache
+        }
     }
 
     /// Guards the index once made and the local models.
@@ -319,7 +331,7 @@ public final class Workspace: Sendable {
             throw RequestError(error.description)
         }
         let model = try await localModel(id)
-        let engine = DocstringEngine(model: model, cache: DocstringCache(path: repository.gitDirectory + "/assist/docstrings.json"))
+        let engine = DocstringEngine(model: model, cache: docstringCache)
         events.began?("Writing doc comments")
         do {
             let outcome = try await engine.document(path: path, plan: plan) { done, total in events.progress?(done, total) }

@@ -82,9 +82,36 @@ private func temporaryPath() -> String {
         let problem = store.record(TokenUsage(promptTokens: 1, completionTokens: 1), cost: 1, backend: "b", model: "m")
         #expect(problem?.contains("corrupt") == true)
         #expect(FileManager.default.fileExists(atPath: path + ".corrupt"))
+        // Until the user removes the corrupt file, spending is unknown: the problem stays, and the cloud is refused.
         let (ledger, again) = store.load()
-        #expect(again == nil)
+        #expect(again?.contains("no request goes to a cloud backend") == true)
         #expect(ledger.total(month: UsageStore.periods(of: Date()).month).requests == 1)
+        #expect(throws: UsageError.self) { try store.cloudSpending().get() }
+        try FileManager.default.removeItem(atPath: path + ".corrupt")
+        #expect(store.load().problem == nil)
+        #expect((try? store.cloudSpending().get()) != nil)
+    }
+
+    /// Four stores of one file (as four processes would have) recording at once lose no update: each
+    /// read-modify-write holds the file lock.
+    @Test func concurrentWritersLoseNoUpdate() async throws {
+        let path = temporaryPath()
+        let stores = (0..<4).map { _ in UsageStore(path: path) }
+        await withTaskGroup(of: Void.self) { group in
+            for store in stores {
+                group.addTask {
+                    for _ in 0..<50 { store.record(TokenUsage(promptTokens: 1, completionTokens: 1), cost: 0.01, backend: "openai", model: "g") }
+                }
+            }
+        }
+        let (ledger, problem) = UsageStore(path: path).load()
+        #expect(problem == nil)
+        #expect(ledger.total(month: UsageStore.periods(of: Date()).month).requests == 200)
+    }
+
+    @Test func oneStorePerFileInAProcess() {
+        let path = temporaryPath()
+        #expect(UsageStore.shared(path: path) === UsageStore.shared(path: path))
     }
 
     @Test func unwritableDirectoryIsAProblemNotACrash() throws {

@@ -1,3 +1,4 @@
+import AssistBackends
 import AssistCore
 @testable import AssistRequests
 import AssistTestSupport
@@ -19,9 +20,13 @@ final class ScriptedBackend: ChatBackend, Sendable {
     private let script: Mutex<[Answer]>
     private let asked = Mutex<[ChatRequest]>([])
 
-    init(name: String, model: String, answers: [Answer]) {
+    /// The usage each answer reports.
+    let reported: TokenUsage
+
+    init(name: String, model: String, answers: [Answer], reported: TokenUsage = TokenUsage(promptTokens: 100, completionTokens: 20)) {
         self.name = name
         self.model = model
+        self.reported = reported
         script = Mutex(answers)
     }
 
@@ -31,13 +36,14 @@ final class ScriptedBackend: ChatBackend, Sendable {
         asked.withLock { $0.append(request) }
         let answer = script.withLock { $0.isEmpty ? Answer.down : $0.removeFirst() }
         let name = self.name
+        let reported = self.reported
         return AsyncThrowingStream { continuation in
             switch answer {
             case .down:
                 continuation.finish(throwing: BackendError(.connection, backend: name, message: "127.0.0.1:1 refused the connection; is the server running?"))
             case .text(let text):
                 continuation.yield(.text(text))
-                continuation.yield(.usage(TokenUsage(promptTokens: 100, completionTokens: 20)))
+                continuation.yield(.usage(reported))
                 continuation.yield(.finish(.stop))
                 continuation.finish()
             case .cut(let text):
@@ -245,6 +251,32 @@ struct RoutedRequestTests {
         }
     }
 
+    /// The budget is checked again before each cloud call: the first call's spending stops the retry.
+    @Test func theBudgetIsCheckedBeforeEachCloudCall() async throws {
+        let git = try scratchGitDirectory()
+        let usagePath = (git as NSString).deletingLastPathComponent + "/state/usage.json"
+        let store = UsageStore(path: usagePath)
+        let misses = "<<<<<<< SEARCH\n        count = count * 2\n=======\n        count += 1\n>>>>>>> REPLACE\n"
+        // Each answer reports 100,000 prompt tokens: $0.10 at $1 per million, over the $0.05 cap.
+        let scripted = ScriptedBackend(
+            name: "anthropic", model: "claude", answers: [.text(misses), .text(misses)],
+            reported: TokenUsage(promptTokens: 100_000, completionTokens: 0))
+        let price = ModelPrice(inputPerMillion: 1, outputPerMillion: 0)
+        let cloud = RoutableBackend(
+            candidate: RouteCandidate(name: "anthropic", model: "claude", place: .cloud, contextWindow: 200_000, price: price),
+            backend: AccountingBackend(scripted, store: store, prices: PriceTable(prices: ["claude": price])))
+        let runner = RoutedRequestRunner(setup: RoutingSetup(
+            local: nil, cloud: cloud, configuration: configuration(["ASSIST_BUDGET_DAILY_USD": "0.05"]),
+            ledger: EgressLedger(gitCommonDirectory: git), usage: store))
+        await #expect {
+            try await runner.refactor(file: counter, instruction: "use +=", range: nil)
+        } throws: { error in
+            (error as? RoutedRequestError)?.message.contains("budget.dailyUSD") == true
+        }
+        #expect(scripted.requests.count == 1, "the retry went out over the budget")
+        #expect(EgressLedger(gitCommonDirectory: git).read().entries.count == 1)
+    }
+
     @Test func anAnswerCutAtItsTokenLimitIsAskedAgainWithTwiceTheLimit() async throws {
         let git = try scratchGitDirectory()
         let whole = "```swift\n    mutating func increment() {\n        count += 1\n    }\n```"
@@ -353,6 +385,29 @@ struct RoutedRequestTests {
         #expect(setup.cloud?.candidate.contextWindow == 128_000)
         #expect(setup.cloud?.candidate.unavailable == nil)
         #expect(server.requests.isEmpty)
+    }
+
+    @Test func aCorruptUsageFileRefusesTheCloudUntilTheUserResolvesIt() async throws {
+        let git = try scratchGitDirectory()
+        let state = (git as NSString).deletingLastPathComponent + "/state"
+        try FileManager.default.createDirectory(atPath: state + "/assist", withIntermediateDirectories: true)
+        try "{ truncated".write(toFile: state + "/assist/usage.json", atomically: false, encoding: .utf8)
+        let settings = configuration([
+            "ASSIST_ROUTING_CLOUD_PROVIDER": "openai", "ASSIST_PROVIDERS_OPENAI_BASE_URL": "http://127.0.0.1:1/v1",
+            "ASSIST_PROVIDERS_OPENAI_MODEL": "gpt-test", "OPENAI_API_KEY": "sk-test-000000000000000000000000",
+        ])
+        for _ in 0..<2 {
+            let setup = await RoutingSetup.make(
+                configuration: settings, localModel: nil, localProblem: "none here", gitCommonDirectory: git,
+                environment: ["XDG_STATE_HOME": state], homeDirectory: NSTemporaryDirectory())
+            #expect(setup.cloud?.candidate.unavailable?.contains("was corrupt and was moved to") == true, "\(setup.cloud?.candidate.unavailable ?? "available")")
+        }
+        #expect(FileManager.default.fileExists(atPath: state + "/assist/usage.json.corrupt"))
+        try FileManager.default.removeItem(atPath: state + "/assist/usage.json.corrupt")
+        let resolved = await RoutingSetup.make(
+            configuration: settings, localModel: nil, localProblem: "none here", gitCommonDirectory: git,
+            environment: ["XDG_STATE_HOME": state], homeDirectory: NSTemporaryDirectory())
+        #expect(resolved.cloud?.candidate.unavailable == nil)
     }
 
     @Test func aFullLedgerDirectoryStopsTheRequestBeforeItIsSent() async throws {

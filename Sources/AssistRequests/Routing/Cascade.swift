@@ -1,4 +1,6 @@
+import AssistBackends
 import AssistCore
+import Foundation
 
 extension RoutedRequestRunner {
     /// What an answer that failed its check is asked again with.
@@ -151,6 +153,11 @@ extension RoutedRequestRunner {
             }
             let bytes = request.messages.reduce(0) { $0 + $1.content.utf8.count }
             let promptTokens = TokenEstimate.of(request.messages.map(\.content).joined(separator: "\n"))
+            // The budget, again before each call: the calls before this one have spent since the route was planned.
+            if let refusal = budgetRefusal(candidate, promptTokens: promptTokens, maxTokens: request.maxTokens ?? 0) {
+                tally.reasons.append(RouteReason(step: "budget", outcome: "over-budget", detail: refusal))
+                throw RoutedRequestError("no further request goes to \(candidate.name): \(refusal)", reasons: tally.reasons)
+            }
             let entry = EgressEntry(
                 time: EgressLedger.timestamp(), backend: candidate.name, model: candidate.model, kind: manifest.kind.rawValue,
                 files: manifest.files, promptTokens: promptTokens, maxCompletionTokens: request.maxTokens ?? 0,
@@ -194,5 +201,28 @@ struct AnswerCut: Error, Sendable {
     var limit: Int?
     var message: String {
         "was cut off at its limit of \(limit.map(String.init) ?? "?") tokens, so none of it is used."
+    }
+}
+
+extension RoutedRequestRunner {
+    /// Why a cloud call may not be made now: the spending is unknown, or with this call's highest
+    /// cost it would pass `budget.dailyUSD` or `budget.monthlyUSD`; `nil` when it may.
+    func budgetRefusal(_ candidate: RouteCandidate, promptTokens: Int, maxTokens: Int) -> String? {
+        guard let store = setup.usage else { return nil }
+        let daily = setup.configuration.double("budget.dailyUSD"), monthly = setup.configuration.double("budget.monthlyUSD")
+        let spent: (today: Double, month: Double)
+        switch store.cloudSpending() {
+        case .failure(let problem): return problem.message
+        case .success(let value): spent = value
+        }
+        guard daily != nil || monthly != nil, let price = candidate.price else { return nil }
+        let cost = price.cost(of: TokenUsage(promptTokens: promptTokens, completionTokens: maxTokens))
+        if let daily, spent.today + cost > daily {
+            return String(format: "today's spending $%.4f plus this call's at most $%.4f exceeds budget.dailyUSD $%.2f", spent.today, cost, daily)
+        }
+        if let monthly, spent.month + cost > monthly {
+            return String(format: "this month's spending $%.4f plus this call's at most $%.4f exceeds budget.monthlyUSD $%.2f", spent.month, cost, monthly)
+        }
+        return nil
     }
 }

@@ -41,6 +41,8 @@ public struct RoutingSetup: Sendable {
     public var spentToday: Double
     /// Cloud spending this month.
     public var spentThisMonth: Double
+    /// The usage file, read again before each cloud call to check the budget; `nil`: no check then.
+    public var usage: UsageStore?
 
     /// Creates a setup from its parts (tests use this to put stand-in backends in).
     /// - Parameters:
@@ -51,10 +53,12 @@ public struct RoutingSetup: Sendable {
     ///   - ledger: The egress ledger.
     ///   - spentToday: Cloud spending today.
     ///   - spentThisMonth: Cloud spending this month.
+    ///   - usage: The usage file, read before each cloud call to check the budget.
     public init(
         local: RoutableBackend?, localProblem: String? = nil, cloud: RoutableBackend?, configuration: Configuration,
-        ledger: EgressLedger, spentToday: Double = 0, spentThisMonth: Double = 0
+        ledger: EgressLedger, spentToday: Double = 0, spentThisMonth: Double = 0, usage: UsageStore? = nil
     ) {
+        self.usage = usage
         self.local = local
         self.localProblem = localProblem
         self.cloud = cloud
@@ -97,7 +101,12 @@ public struct RoutingSetup: Sendable {
                     name: "local", model: chat.model, place: .local, contextWindow: await localModel.contextWindow()),
                 backend: chat)
         }
-        let store = UsageStore(path: UsageStore.defaultPath(environment: environment, home: homeDirectory))
+        let store = UsageStore.shared(path: UsageStore.defaultPath(environment: environment, home: homeDirectory))
+        // Spending that cannot be known refuses the cloud (failing closed), as a configuration problem does.
+        let spending = store.cloudSpending()
+        var refusals = configuration.cloudRefusals.isEmpty
+            ? [] : ["the configuration refuses cloud requests until it is fixed: " + configuration.cloudRefusals.joined(separator: "; ")]
+        if case .failure(let problem) = spending { refusals.append(problem.message) }
         var cloud: RoutableBackend?
         var problems: [String] = []
         if let name = configuration.string("routing.cloudProvider"), let provider = ProviderName(rawValue: name) {
@@ -109,8 +118,7 @@ public struct RoutingSetup: Sendable {
                 // The configured window, else the provider's documented one: asking a cloud API would be
                 // a request that leaves the machine without a ledger line.
                 let window = settings.contextWindow ?? Self.defaultCloudWindow(provider)
-                let refused = configuration.cloudRefusals.isEmpty
-                    ? nil : "the configuration refuses cloud requests until it is fixed: " + configuration.cloudRefusals.joined(separator: "; ")
+                let refused = refusals.isEmpty ? nil : refusals.joined(separator: "; ")
                 cloud = RoutableBackend(
                     candidate: RouteCandidate(
                         name: provider.rawValue, model: settings.model, place: .cloud, contextWindow: window,
@@ -121,15 +129,11 @@ public struct RoutingSetup: Sendable {
                 problems.append("routing.cloudProvider \(name): \(error)")
             }
         }
-        let (ledger, _) = store.load()
-        let periods = UsageStore.periods(of: Date())
-        func cloudSpending(_ totals: [String: UsageTotals]?) -> Double {
-            (totals ?? [:]).filter { !$0.key.hasPrefix("local/") && !$0.key.hasPrefix("ollama/") }.values.reduce(0) { $0 + $1.costUSD }
-        }
+        let spent = (try? spending.get()) ?? (today: 0, month: 0)
         var setup = RoutingSetup(
             local: local, localProblem: localProblem, cloud: cloud, configuration: configuration,
             ledger: EgressLedger(gitCommonDirectory: gitCommonDirectory),
-            spentToday: cloudSpending(ledger.days[periods.day]), spentThisMonth: cloudSpending(ledger.months[periods.month]))
+            spentToday: spent.today, spentThisMonth: spent.month, usage: store)
         setup.problems += problems
         return setup
     }
