@@ -214,4 +214,28 @@ struct HostileRepositoryTests {
         #expect(ledger.split(separator: "\n").count == bodies.count, "every request has its ledger line")
         print("egress: \(bodies.count) request bodies recorded, planted bytes found: \(found.count)")
     }
+
+    /// A committed `.assist.toml -> /dev/zero` once hung `initialize`; a FIFO there, or a file over
+    /// 1 MiB, must not hang or fill memory either. Each is an error naming the file, and the daemon serves.
+    @Test(arguments: ["link to /dev/zero", "fifo", "over 1 MiB"])
+    func anUnreadableConfigurationFileIsAnErrorNotAHang(shape: String) async throws {
+        let fixture = try FixtureRepository.make(files: ["Sources/A.swift": "let a = 1\n"])
+        defer { fixture.remove() }
+        let path = fixture.path + "/.assist.toml"
+        switch shape {
+        case "link to /dev/zero": try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: "/dev/zero")
+        case "fifo": #expect(mkfifo(path, 0o644) == 0)
+        default: try String(repeating: "# padding\n", count: 120_000).write(toFile: path, atomically: false, encoding: .utf8)
+        }
+        let started = ContinuousClock.now
+        let client = try TestClient.subprocess(workingDirectory: fixture.path, environment: ["ASSIST_CACHE_DIR": fixture.path + "/.git/no-cache"])
+        let initialized = try await client.initialize(rootPath: fixture.path)
+        #expect(initialized["error"] == nil)
+        #expect(ContinuousClock.now - started < .seconds(20))
+        #expect(try await client.request("assist/status")["result"] != nil)
+        _ = try await client.shutdownAndExit()
+        let config = try await runAssist(["config"], in: fixture.path)
+        #expect(config.status == 1)
+        #expect(config.stderr.contains(".assist.toml") && config.stderr.contains("cannot read the file"), "\(config.stderr)")
+    }
 }
