@@ -238,4 +238,14 @@ struct HostileRepositoryTests {
         #expect(config.status == 1)
         #expect(config.stderr.contains(".assist.toml") && config.stderr.contains("cannot read the file"), "\(config.stderr)")
     }
+
+    /// `assist refactor` on a committed link out of the tree: refused, and the message names the command.
+    @Test func aLinkOutOfTheTreeIsRefusedByTheCommandThatWasRun() async throws {
+        let repository = try HostileRepository.make()
+        defer { repository.remove() }
+        let result = try await runAssist(["refactor", "Sources/App/Leak.swift", "--instruction", "rename leaked"], in: repository.path)
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("assist refactor: "), "\(result.stderr)")
+        #expect(result.stderr.contains("outside the repository"), "\(result.stderr)")
+    }
 }
