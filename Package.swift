@@ -98,7 +98,7 @@ let package = Package(
 
         // The managed local model: install llama-server and the models into a per-user cache,
         // and run llama-server as an owned child process.
-        .target(name: "AssistLocalModel", dependencies: ["CAssistSpawn"]),
+        .target(name: "AssistLocalModel", dependencies: ["CAssistSpawn", "AssistFiles"]),
 
         // Subcommands as a library, so tests can run them in-process. Only `serve` uses AssistServer.
         .target(

@@ -39,6 +39,15 @@ enum HookMode: String, ExpressibleByArgument, CaseIterable, Sendable {
     case fix
 }
 
+/// Which undocumented public declarations the hook looks at.
+enum HookScope: String, ExpressibleByArgument, CaseIterable, Sendable {
+    /// Only those the commit adds or changes (their text differs from HEAD's): a legacy code base
+    /// can adopt the hook without documenting everything first.
+    case changes
+    /// Every one in the staged files.
+    case file
+}
+
 /// `assist hook install`: writes `pre-commit` into the repository's hooks folder.
 struct HookInstallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -58,6 +67,9 @@ struct HookInstallCommand: ParsableCommand {
 
     @Option(help: "The local model for fix mode: qwen2.5-coder-0.5b (default) or smollm2-135m.")
     var model: String?
+
+    @Option(help: "changes: only the public declarations a commit adds or changes; file: every one in the staged files.")
+    var scope: HookScope = .changes
 
     @Flag(help: "Replace a pre-commit hook that assist did not write.")
     var force = false
@@ -80,14 +92,14 @@ struct HookInstallCommand: ParsableCommand {
         } catch {
             HookPlace.fail("cannot create \((hookPath as NSString).deletingLastPathComponent): \(error.localizedDescription)")
         }
-        let script = HookFile.script(binary: HookFile.currentBinary(), mode: mode, model: model)
+        let script = HookFile.script(binary: HookFile.currentBinary(), mode: mode, model: model, scope: scope)
         let hooks = (hookPath as NSString).deletingLastPathComponent
         do {
             try FileTree(root: hooks, kind: .owned).write(script, to: "pre-commit", expecting: .any, mode: 0o755)
         } catch {
             HookPlace.fail(error.reason)
         }
-        print("assist hook: installed \(hookPath) (mode \(mode.rawValue))")
+        print("assist hook: installed \(hookPath) (mode \(mode.rawValue), scope \(scope.rawValue))")
     }
 }
 
@@ -123,6 +135,12 @@ struct HookRunCommand: AsyncParsableCommand {
             staged content is read, never the working tree; the staging area is $GIT_INDEX_FILE when git \
             sets it (as during `git commit -a`). With nothing staged it exits 0 silently.
 
+            By default (--scope changes) only the undocumented public/open declarations that the commit adds \
+            or changes are looked at: their text differs from HEAD's (a type counts as changed when its \
+            declaration up to the body does, so editing one member does not touch its type; a renamed \
+            declaration is a new one). Undocumented declarations the commit does not touch are left alone, \
+            and the message says how many. --scope file looks at every one in the staged files.
+
             check (default): calls no model; prints each undocumented public/open declaration as \
             path:line: name and exits 1 if there is any.
 
@@ -140,6 +158,9 @@ struct HookRunCommand: AsyncParsableCommand {
     @Option(help: "The local model for fix mode: qwen2.5-coder-0.5b (default) or smollm2-135m.")
     var model: String?
 
+    @Option(help: "changes (default): only the public declarations the commit adds or changes; file: every one in the staged files.")
+    var scope: HookScope = .changes
+
     func run() async throws {
         let place = HookPlace.locate(findingHook: false)
         let repository = place.repository
@@ -155,8 +176,9 @@ struct HookRunCommand: AsyncParsableCommand {
         } catch {
             HookPlace.fail("cannot read the staging area: \(error)")
         }
-        // Each staged Swift file with undocumented public API, read from its staged blob.
+        // Each staged Swift file with undocumented public API in scope, read from its staged blob.
         var pending: [(path: String, source: String, missing: [SwiftDeclaration])] = []
+        var untouched = 0
         for file in staged {
             let bytes: [UInt8]
             do {
@@ -168,23 +190,44 @@ struct HookRunCommand: AsyncParsableCommand {
                 printError("assist hook: \(file.path): skipped, its staged content is not valid UTF-8")
                 continue
             }
-            let missing = DocstringPlanner.undocumentedPublicAPI(SwiftAnalyzer.analyze(source: source))
+            let analysis = SwiftAnalyzer.analyze(source: source)
+            var missing = DocstringPlanner.undocumentedPublicAPI(analysis)
+            if scope == .changes, let head = file.headOID, !missing.isEmpty {
+                // HEAD's version of the file, to tell what the commit changed.
+                let before = (try? repository.blob(head)).flatMap { String(validating: $0, as: UTF8.self) }
+                if let before {
+                    let changes = DocstringPlanner.changedPublicAPI(
+                        analysis, source: source, since: SwiftAnalyzer.analyze(source: before), source: before)
+                    missing = changes.changed
+                    untouched += changes.untouched
+                }
+            }
             if !missing.isEmpty { pending.append((file.path, source, missing)) }
         }
-        if pending.isEmpty { return }
+        let leftAlone = untouched == 0 ? nil : """
+            assist hook: \(untouched) undocumented public declaration(s) that this commit does not add or change \
+            were left alone (`assist hook run --scope file` checks them too)
+            """
+        if pending.isEmpty {
+            if let leftAlone { printError(leftAlone) }
+            return
+        }
         switch mode {
         case .check:
             for file in pending {
                 for declaration in file.missing { print("\(file.path):\(declaration.range.start.line): \(declaration.fullName)") }
             }
             let count = pending.reduce(0) { $0 + $1.missing.count }
+            let what = scope == .changes ? "that this commit adds or changes" : "in staged Swift files"
             printError("""
-                assist hook: \(count) undocumented public declaration(s) in staged Swift files; document them with \
-                `assist docstring FILE --all --apply` and stage the change, or let the hook write them: \
-                `assist hook install --mode fix`
+                assist hook: \(count) undocumented public declaration(s) \(what) (checked \(pending.count) file(s)); \
+                document them with `assist docstring FILE --all --apply` (or `--line N` for one) and stage the \
+                change, or let the hook write them: `assist hook install --mode fix`
                 """)
+            if let leftAlone { printError(leftAlone) }
             throw ExitCode.failure
         case .fix:
+            if let leftAlone { printError(leftAlone) }
             try await fix(pending, place: place, environment: environment)
         }
     }
@@ -198,8 +241,9 @@ struct HookRunCommand: AsyncParsableCommand {
         for file in pending {
             let outcome: DocstringOutcome
             do {
-                outcome = try await workspace.document(
-                    path: file.path, text: file.source, selection: .undocumentedPublicAPI, model: model).outcome
+                let selection: DocstringSelection = scope == .changes
+                    ? .undocumentedPublicAPIAt(Set(file.missing.map(\.range.start.line))) : .undocumentedPublicAPI
+                outcome = try await workspace.document(path: file.path, text: file.source, selection: selection, model: model).outcome
             } catch {
                 await workspace.stop()
                 HookPlace.fail(error is CancellationError ? "cancelled" : "\(error)")
@@ -328,9 +372,10 @@ enum HookFile {
         return text.split(separator: "\n").contains { $0 == marker } ? .ours : .foreign
     }
 
-    static func script(binary: String, mode: HookMode, model: String?) -> String {
+    static func script(binary: String, mode: HookMode, model: String?, scope: HookScope = .changes) -> String {
         var arguments = ["hook", "run", "--mode", mode.rawValue]
         if let model { arguments += ["--model", model] }
+        arguments += ["--scope", scope.rawValue]
         return """
             #!/bin/sh
             \(marker)

@@ -20,6 +20,9 @@ public enum DocstringSelection: Sendable, Hashable {
     case allUndocumented
     /// Every undocumented `public`/`open` declaration (what `--check` lists) that starts its own line.
     case undocumentedPublicAPI
+    /// The undocumented `public`/`open` declarations that start at these 1-based lines (what a
+    /// commit adds or changes, see ``DocstringPlanner/changedPublicAPI(_:source:since:source:)``).
+    case undocumentedPublicAPIAt(Set<Int>)
 }
 
 /// One declaration to document: the analysis, what the docstring core needs, and where the comment goes.
@@ -76,6 +79,8 @@ public enum DocstringPlanner {
             chosen = documentable.filter { $0.docComment == nil && startsLine($0) }
         case .undocumentedPublicAPI:
             chosen = undocumentedPublicAPI(analysis).filter(startsLine)
+        case .undocumentedPublicAPIAt(let starts):
+            chosen = undocumentedPublicAPI(analysis).filter { starts.contains($0.range.start.line) && startsLine($0) }
         case .line(let line):
             let holding = documentable.filter { $0.range.start.line <= line && line <= endLine($0) }
             guard let innermost = holding.min(by: { span($0) < span($1) }) else {
@@ -117,6 +122,46 @@ public enum DocstringPlanner {
     /// - Returns: The declarations, in file order.
     public static func undocumentedPublicAPI(_ analysis: SwiftFileAnalysis) -> [SwiftDeclaration] {
         analysis.declarations.filter { documentableKinds.contains($0.kind) && $0.isPublicAPI && $0.docComment == nil }
+    }
+
+    /// The undocumented public declarations of a file that differ from an earlier version of it:
+    /// what a commit adds or changes. A declaration is unchanged when the earlier version has one of
+    /// the same kind and full name whose text is the same — for a type or an extension its
+    /// declaration up to the body (so editing one member does not touch its type), for any other
+    /// declaration all of it. A renamed or new declaration has no such match, so it counts.
+    ///
+    /// - Parameters:
+    ///   - analysis: The new version's analysis.
+    ///   - source: The new version's text.
+    ///   - earlier: The earlier version's analysis, or `nil` when the file is new.
+    ///   - earlierSource: The earlier version's text.
+    /// - Returns: The changed undocumented public declarations, and how many undocumented public
+    ///   declarations were left alone because they did not change.
+    public static func changedPublicAPI(
+        _ analysis: SwiftFileAnalysis, source: String, since earlier: SwiftFileAnalysis?, source earlierSource: String
+    ) -> (changed: [SwiftDeclaration], untouched: Int) {
+        let undocumented = undocumentedPublicAPI(analysis)
+        guard let earlier else { return (undocumented, 0) }
+        let earlierBytes = Array(earlierSource.utf8)
+        let bytes = Array(source.utf8)
+        var known = Set<String>()
+        for declaration in earlier.declarations {
+            known.insert(identity(declaration, in: earlierBytes))
+        }
+        let changed = undocumented.filter { !known.contains(identity($0, in: bytes)) }
+        return (changed, undocumented.count - changed.count)
+    }
+
+    static let typeKinds: Set<SwiftDeclarationKind> = [.class, .struct, .enum, .actor, .protocol, .extension]
+
+    /// What must stay the same for a declaration to count as unchanged.
+    static func identity(_ declaration: SwiftDeclaration, in bytes: [UInt8]) -> String {
+        let start = declaration.range.start.utf8Offset
+        var end = declaration.range.end.utf8Offset
+        if typeKinds.contains(declaration.kind), let body = declaration.bodyRange { end = body.start.utf8Offset }
+        let text = start >= 0 && start <= end && end <= bytes.count
+            ? String(decoding: bytes[start..<end], as: UTF8.self) : declaration.signature
+        return "\(declaration.kind)\u{0}\(declaration.containers.joined(separator: "."))\u{0}\(declaration.fullName)\u{0}\(text)"
     }
 
     static func candidate(for declaration: SwiftDeclaration, lines: [Substring]) -> DocstringCandidate {

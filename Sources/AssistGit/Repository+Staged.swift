@@ -10,6 +10,8 @@ public struct StagedFile: Hashable, Sendable {
     public var mode: FileMode
     /// Whether `HEAD` has no file at this path (the file is new, or the branch is unborn).
     public var isNew: Bool
+    /// `HEAD`'s blob at this path, or `nil` when the file is new.
+    public var headOID: ObjectID?
 
     /// Makes a staged file.
     ///
@@ -18,7 +20,9 @@ public struct StagedFile: Hashable, Sendable {
     ///   - oid: The staged blob.
     ///   - mode: The staged mode.
     ///   - isNew: Whether `HEAD` lacks the path.
-    public init(path: String, oid: ObjectID, mode: FileMode, isNew: Bool) {
+    ///   - headOID: `HEAD`'s blob at the path, if any.
+    public init(path: String, oid: ObjectID, mode: FileMode, isNew: Bool, headOID: ObjectID? = nil) {
+        self.headOID = headOID
         self.path = path
         self.oid = oid
         self.mode = mode
@@ -65,7 +69,7 @@ extension Repository {
             guard entry.stage == 0, entry.mode.isRegularFile, !conflicted.contains(entry.path) else { return nil }
             let before = head[entry.path]
             if let before, before.oid == entry.oid { return nil }
-            return StagedFile(path: entry.path, oid: entry.oid, mode: entry.mode, isNew: before == nil)
+            return StagedFile(path: entry.path, oid: entry.oid, mode: entry.mode, isNew: before == nil, headOID: before?.oid)
         }
     }
 }

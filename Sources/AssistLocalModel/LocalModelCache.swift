@@ -1,3 +1,4 @@
+import AssistFiles
 import Foundation
 
 /// The per-user cache that holds the `llama-server` build and the models.
@@ -93,7 +94,7 @@ public struct VerificationRecord: Codable, Sendable, Equatable {
     public var modified: Double
 }
 
-/// Writes JSON next to its destination and renames it over, so readers never see half a file.
+/// Writes JSON through ``FileTree`` (a temporary file renamed over), so readers never see half a file.
 enum AtomicFile {
     static func write<T: Encodable>(_ value: T, to url: URL) throws {
         let encoder = JSONEncoder()
@@ -102,13 +103,12 @@ enum AtomicFile {
     }
 
     static func write(_ data: Data, to url: URL) throws {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        try data.write(to: temporary)
-        if rename(temporary.path, url.path) != 0 {
-            let code = errno
-            try? FileManager.default.removeItem(at: temporary)
-            throw LocalModelError(.fileSystem, "cannot rename \(temporary.path) to \(url.path): \(String(cString: strerror(code)))")
+        let directory = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        do {
+            try FileTree(root: directory.path, kind: .owned).write(Array(data), to: url.lastPathComponent, expecting: .any)
+        } catch {
+            throw LocalModelError(.fileSystem, "cannot write \(url.path): \(error.reason)")
         }
     }
 

@@ -87,3 +87,14 @@ public struct ServerOptions: Sendable {
 ///
 /// Threading: `run()` owns the reading thread, which handles notifications and the lifecycle
 /// requests inline, in arrival order; every other request runs in its own `Task`. All mutable state
+
+extension Server {
+    /// The `workDoneToken` a request's params carry, if any.
+    static func workDoneToken(_ params: JSONValue?) -> ProgressToken? {
+        switch params?["workDoneToken"] {
+        case .integer(let value)?: .number(value)
+        case .string(let value)?: .string(value)
+        default: nil
+        }
+    }
+}

@@ -338,14 +338,6 @@ public final class Server: Sendable {
         state.withLock { $0.failed += 1 }
     }
 
-    static func workDoneToken(_ params: JSONValue?) -> ProgressToken? {
-        switch params?["workDoneToken"] {
-        case .integer(let value)?: .number(value)
-        case .string(let value)?: .string(value)
-        default: nil
-        }
-    }
-
     // MARK: - Output
 
     /// Writes one message; a message that cannot be encoded becomes an internal error reply.

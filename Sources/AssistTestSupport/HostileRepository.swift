@@ -35,9 +35,13 @@ public struct HostileRepository: Sendable {
     /// A secret in a file outside the repository that a committed link points at.
     public static let outsideSecret = ["outside", "secret", "0a1b2c"].joined(separator: "-")
 
+    /// A token that stands in a file's name.
+    public static let fileNameToken = "ghp" + "_NameToken0123456789abcdefghijklmnopqrst"
+
     /// The planted secrets and private text: none may appear in any cloud request body.
     public static let forbidden = [
         awsKey, githubToken, password, privateKeyLine, localOnlyMarker, "Internal/Vault.swift", instructionSecret, outsideSecret,
+        fileNameToken,
     ]
 
     /// The files committed.
@@ -67,6 +71,14 @@ public struct HostileRepository: Sendable {
                 func refresh() -> Int {
                     config.timeout * 2
                 }
+            }
+
+            """,
+        // A file whose name is a token; its text is about Session, so questions about Session pack it.
+        "Sources/App/\(fileNameToken).swift": """
+            extension Session {
+                /// Renews the session when it refreshes.
+                func renew() -> Int { refresh() + 1 }
             }
 
             """,

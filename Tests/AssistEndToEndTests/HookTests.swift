@@ -346,4 +346,134 @@ struct HookTests {
         #expect(accepted.status == 0, "\(accepted.output)")
         #expect(try fixture.git("rev-list", "--count", "HEAD") == "3")
     }
+
+    // MARK: scope: what a commit adds or changes
+
+    /// A legacy file: undocumented public API that is already committed, and one documented function.
+    static let legacySource = """
+        public struct Legacy {
+            public var count: Int
+
+            public func one() -> Int { 1 }
+
+            public func two(x: Int) -> Int {
+                x * 2
+            }
+        }
+
+        /// Doubles its argument.
+        public func documented(_ value: Int) -> Int {
+            value * 2
+        }
+
+        public func helper() {}
+
+        """
+
+    /// Stages `text` for the legacy file and runs the hook; returns its status and output.
+    func stageAndCheck(_ fixture: FixtureRepository, _ text: String, arguments: [String] = []) async throws -> (status: Int32, out: String, err: String) {
+        try fixture.write("Sources/Legacy.swift", text)
+        try fixture.git("add", "Sources/Legacy.swift")
+        let result = try await runAssist(["hook", "run"] + arguments, in: fixture.path, environment: ["ASSIST_CACHE_DIR": fixture.sandbox + "/no-cache"])
+        return (result.status, result.stdout, result.stderr)
+    }
+
+    @Test func aLegacyFileWithAChangeElsewherePassesAndSaysWhatItLeftAlone() async throws {
+        let fixture = try FixtureRepository.make(files: ["Sources/Legacy.swift": Self.legacySource])
+        defer { fixture.remove() }
+        // A one-line change in a documented function's body, and a trailing space on line 1.
+        let edited = Self.legacySource.replacingOccurrences(of: "value * 2", with: "value + value")
+            .replacingOccurrences(of: "public struct Legacy {", with: "public struct Legacy { ")
+        let result = try await stageAndCheck(fixture, edited)
+        #expect(result.status == 0, "\(result.out)\(result.err)")
+        #expect(result.out.isEmpty)
+        #expect(result.err.contains("undocumented public declaration(s) that this commit does not add or change were left alone"), "\(result.err)")
+        // The whole-file scope still sees them.
+        let whole = try await stageAndCheck(fixture, edited, arguments: ["--scope", "file"])
+        #expect(whole.status == 1)
+        for name in ["Legacy", "count", "one()", "two(x:)", "helper()"] {
+            #expect(whole.out.contains(name), "\(name) missing from \(whole.out)")
+        }
+    }
+
+    @Test(arguments: [
+        ("a changed signature", "public func two(x: Int) -> Int {", "public func two(x: Int, by factor: Int) -> Int {", "two(x:by:)"),
+        ("a new declaration", "public func helper() {}", "public func helper() {}\n\npublic func added() {}", "added()"),
+        ("a rename", "public func helper() {}", "public func assist() {}", "assist()"),
+        ("a changed body", "x * 2", "x * 4", "two(x:)"),
+    ])
+    func theDeclarationsACommitTouchesAreChecked(change: (String, String, String, String)) async throws {
+        let (_, from, to, expected) = change
+        let fixture = try FixtureRepository.make(files: ["Sources/Legacy.swift": Self.legacySource])
+        defer { fixture.remove() }
+        let result = try await stageAndCheck(fixture, Self.legacySource.replacingOccurrences(of: from, with: to))
+        #expect(result.status == 1)
+        let listed = result.out.split(separator: "\n")
+        #expect(listed.count == 1 && listed[0].hasSuffix(": \(expected)"), "\(result.out)")
+        #expect(result.err.contains("that this commit adds or changes"), "\(result.err)")
+    }
+
+    @Test func installWritesTheScopeIntoTheHook() async throws {
+        let fixture = try FixtureRepository.make(files: ["Sources/Legacy.swift": Self.legacySource])
+        defer { fixture.remove() }
+        #expect(try await runAssist(["hook", "install", "--scope", "file"], in: fixture.path).status == 0)
+        let hook = try String(contentsOfFile: fixture.path + "/.git/hooks/pre-commit", encoding: .utf8)
+        #expect(hook.contains("hook run --mode check --scope file"), "\(hook)")
+        #expect(try await runAssist(["hook", "install"], in: fixture.path).status == 0)
+        #expect(try String(contentsOfFile: fixture.path + "/.git/hooks/pre-commit", encoding: .utf8).contains("--scope changes"))
+        // A real commit of a change elsewhere goes through the default hook.
+        try fixture.write("Sources/Legacy.swift", Self.legacySource.replacingOccurrences(of: "value * 2", with: "value + value"))
+        try fixture.git("add", "Sources/Legacy.swift")
+        let committed = try commit(fixture, environment: ["ASSIST_CACHE_DIR": fixture.sandbox + "/no-cache"])
+        #expect(committed.status == 0, "\(committed.output)")
+    }
+
+    /// Fix mode with the default model documents only the declaration the commit adds.
+    @Test func fixDocumentsOnlyWhatTheCommitAdds() async throws {
+        guard TestModelCache.requireDefaultModel() else { return }
+        let fixture = try FixtureRepository.make(files: ["Sources/Legacy.swift": Self.legacySource])
+        defer { fixture.remove() }
+        let added = Self.legacySource.replacingOccurrences(of: "public func helper() {}", with: "public func helper() {}\n\npublic func square(_ value: Int) -> Int {\n    value * value\n}")
+        try fixture.write("Sources/Legacy.swift", added)
+        try fixture.git("add", "Sources/Legacy.swift")
+        let result = try await runAssist(["hook", "run", "--mode", "fix"], in: fixture.path, environment: ["ASSIST_CACHE_DIR": TestModelCache.path])
+        #expect(result.status == 1, "fix mode fails the commit so that the comment is reviewed")
+        #expect(result.stderr.contains("documented square(_:)"), "\(result.stderr)")
+        let diff = try fixture.git("diff", "--", "Sources/Legacy.swift")
+        let addedLines = diff.split(separator: "\n").filter { $0.hasPrefix("+") && !$0.hasPrefix("+++") }
+        #expect(!addedLines.isEmpty && addedLines.allSatisfy { $0.hasPrefix("+///") }, "\(diff)")
+        #expect(diff.contains("public func square"), "the comment is on square: \(diff)")
+        #expect(!diff.contains("public func one"), "an untouched declaration was documented: \(diff)")
+    }
+
+    /// Under the pre-commit framework: the shipped check hook passes a legacy file's change elsewhere.
+    @Test func thePreCommitFrameworkPassesALegacyChangeElsewhere() async throws {
+        let cacheTool = TestModelCache.path + "/tools/pre-commit/bin/pre-commit"
+        let preCommit = ProcessInfo.processInfo.environment["ASSIST_PRE_COMMIT"] ?? cacheTool
+        guard FileManager.default.isExecutableFile(atPath: preCommit) else {
+            Issue.record("pre-commit is not installed at \(preCommit): run scripts/install-pre-commit (scripts/test does) or set ASSIST_PRE_COMMIT")
+            return
+        }
+        let manifest = try String(contentsOf: packageRoot.appendingPathComponent(".pre-commit-hooks.yaml"), encoding: .utf8)
+        let hooks = manifest.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
+        let config = "repos:\n- repo: local\n  hooks:\n\(hooks)\n"
+        let fixture = try FixtureRepository.make(files: ["Sources/Legacy.swift": Self.legacySource, ".pre-commit-config.yaml": config])
+        defer { fixture.remove() }
+        let binDirectory = (try TestClient.assistBinary() as NSString).deletingLastPathComponent
+        let environment = [
+            "PATH": binDirectory + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
+            "PRE_COMMIT_HOME": fixture.sandbox + "/pre-commit-home",
+            "ASSIST_CACHE_DIR": fixture.sandbox + "/no-cache",
+        ]
+        try fixture.write("Sources/Legacy.swift", Self.legacySource.replacingOccurrences(of: "value * 2", with: "value + value"))
+        try fixture.git("add", "Sources/Legacy.swift")
+        let passing = try runTool(preCommit, ["run", "assist-docstring-check"], in: fixture, environment: environment)
+        #expect(passing.status == 0, "\(passing.output)")
+        try fixture.write("Sources/Legacy.swift", Self.legacySource.replacingOccurrences(of: "public func one() -> Int { 1 }", with: "public func one(more: Bool) -> Int { 1 }"))
+        try fixture.git("add", "Sources/Legacy.swift")
+        let failing = try runTool(preCommit, ["run", "assist-docstring-check"], in: fixture, environment: environment)
+        #expect(failing.status == 1)
+        #expect(failing.output.contains("one(more:)"), "\(failing.output)")
+        #expect(!failing.output.contains(": helper()"), "\(failing.output)")
+    }
 }

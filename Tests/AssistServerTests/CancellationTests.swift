@@ -62,6 +62,36 @@ struct CancellationTests {
         #expect(try await client.shutdownAndExit() == 0)
     }
 
+    /// The same for `assist/docstring`: cancelled while its model call waits, it answers -32800 at once.
+    @Test func aCancelledDocstringStopsItsSlowModelCall() async throws {
+        let model = try await StandInServer.start { request, _ in
+            guard request.path.hasSuffix("/chat/completions") else { return .whole(status: 404, body: "{}") }
+            return .delayed(.seconds(30), .streamed(["data: [DONE]\n\n"]))
+        }
+        defer { Task { await model.stop() } }
+        let fixture = try FixtureRepository.make(files: ["Sources/Counter.swift": counterSource])
+        defer { fixture.remove() }
+        let client = try TestClient.inProcess(environment: [
+            "ASSIST_CACHE_DIR": fixture.path + "/.git/no-cache",
+            "ASSIST_PROVIDERS_LOCAL_BASE_URL": model.baseURL + "/v1", "ASSIST_PROVIDERS_LOCAL_MODEL": "stand-in",
+        ])
+        #expect(try await client.initialize(rootPath: fixture.path)["error"] == nil)
+        let uri = URL(fileURLWithPath: fixture.path + "/Sources/Counter.swift").absoluteString
+        let id = client.sendRequest("assist/docstring", ["textDocument": ["uri": .string(uri)], "all": true])
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline, !model.requests.contains(where: { $0.path.hasSuffix("/chat/completions") }) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let closedBefore = model.closedConnections
+        let started = ContinuousClock.now
+        client.notify("$/cancelRequest", ["id": id.jsonValue])
+        let reply = try await client.response(to: id, timeout: 20)
+        #expect(reply["error"]?["code"] == .integer(-32800), "\(reply)")
+        #expect(ContinuousClock.now - started < .seconds(10), "the cancel waited for the model")
+        #expect(await model.waitForClosedConnections(closedBefore + 1, timeout: .seconds(5)), "the HTTP request to the model was not aborted")
+        #expect(try await client.shutdownAndExit() == 0)
+    }
+
     /// The real `llama-server` with the test model: a question cancelled while its answer streams
     /// answers -32800, and the server's slot is free again right after.
     @Test func aCancelledQuestionFreesTheRealServersSlot() async throws {
