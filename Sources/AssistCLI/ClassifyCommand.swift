@@ -110,6 +110,9 @@ struct AskCommand: AsyncParsableCommand {
     @Flag(help: "Write the change, if one was asked and passed the checks.")
     var apply = false
 
+    @Flag(help: "With --apply: write a change even if it adds a high-risk construct (a process, file deletion, a secret, …).")
+    var allowRisky = false
+
     @Flag(help: "Print the result as JSON (the answer is not streamed).")
     var json = false
 
@@ -121,6 +124,7 @@ struct AskCommand: AsyncParsableCommand {
         if let selection { _ = try ClassifyCommand.parseSelection(selection) }
         if selection != nil, file == nil { throw ValidationError("--selection needs --file") }
         if contextOnly, apply { throw ValidationError("--context-only calls no model, so there is nothing to --apply") }
+        if allowRisky, !apply { throw ValidationError("--allow-risky goes with --apply") }
     }
 
     func run() async throws {
@@ -156,8 +160,14 @@ struct AskCommand: AsyncParsableCommand {
         }
         await workspace.workspace.stop()
         if apply, !outcome.changes.isEmpty {
-            if !outcome.reviewOnly.isEmpty, !json { print(outcome.diff, terminator: "") }
-            FileReplacement.apply(outcome.changes, reviewOnly: outcome.reviewOnly, root: workspace.root, command: "ask") { path in
+            if !json { workspace.report(outcome.risks) }
+            if !outcome.reviewOnly.isEmpty || outcome.risks.contains(where: { $0.risk.severity == .high }) && !allowRisky, !json {
+                print(outcome.diff, terminator: "")
+            }
+            FileReplacement.apply(
+                outcome.changes, reviewOnly: outcome.reviewOnly, risks: outcome.risks, allowRisky: allowRisky, root: workspace.root,
+                command: "ask"
+            ) { path in
                 (try? workspace.workspace.files?.read(path)) != nil
             }
         }
@@ -166,6 +176,7 @@ struct AskCommand: AsyncParsableCommand {
         } else {
             if !outcome.answer.hasSuffix("\n") { print("") }
             if !outcome.diff.isEmpty, !apply { print(outcome.diff, terminator: "") }
+            if !apply { workspace.report(outcome.risks) }
             let context = "\(outcome.context.files.count) files, \(outcome.context.totalTokens) tokens of context"
             FileHandle.standardError.write(Data("assist ask: \(outcome.classification.kind.rawValue) → \(outcome.backend) \(outcome.model), \(context)\n".utf8))
         }

@@ -102,6 +102,14 @@ struct CommandWorkspace {
         return events
     }
 
+    /// Prints what a change adds that a person should look at, one line each, on standard error.
+    func report(_ risks: [EditRisk]) {
+        for item in risks {
+            FileHandle.standardError.write(Data(
+                "assist \(command): risk (\(item.risk.severity.rawValue)) \(item.risk.kind.rawValue) at \(item.path):\(item.risk.line): \(item.risk.text)\n".utf8))
+        }
+    }
+
     /// Prints a failed request's message and its route's reasons, stops the local model, and exits 1.
     func fail(_ error: any Error) async -> Never {
         await workspace.stop()
@@ -128,9 +136,15 @@ enum FileReplacement {
     ///   - command: The subcommand, for messages.
     ///   - existing: Whether a path existed when the request read it.
     static func apply(
-        _ changes: [String: (old: String, new: String)], reviewOnly: [String: String], root: String, command: String,
-        existing: (String) -> Bool
+        _ changes: [String: (old: String, new: String)], reviewOnly: [String: String], risks: [EditRisk] = [],
+        allowRisky: Bool = false, root: String, command: String, existing: (String) -> Bool
     ) {
+        let high = risks.filter { $0.risk.severity == .high }
+        if !high.isEmpty, !allowRisky {
+            CommandWorkspace.fail(command, "nothing was applied: the change adds \(high.count) high-risk construct(s) ("
+                + high.map { "\($0.risk.kind.rawValue) at \($0.path):\($0.risk.line)" }.joined(separator: ", ")
+                + "); review the diff (run without --apply) and pass --allow-risky to apply it anyway")
+        }
         if !reviewOnly.isEmpty {
             CommandWorkspace.fail(command, "nothing was applied: the change touches files to review by hand: "
                 + reviewOnly.keys.sorted().map { reviewOnly[$0]! }.joined(separator: "; ")

@@ -37,6 +37,9 @@ struct RefactorCommand: AsyncParsableCommand {
     @Flag(help: "Write the change to the file (atomically).")
     var apply = false
 
+    @Flag(help: "With --apply: write the change even if it adds a high-risk construct (a process, file deletion, a secret, …).")
+    var allowRisky = false
+
     @Flag(help: "Print the full result object as JSON.")
     var json = false
 
@@ -46,6 +49,7 @@ struct RefactorCommand: AsyncParsableCommand {
     func validate() throws {
         if let range { _ = try ClassifyCommand.parseSelection(range) }
         if instruction.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--instruction is empty") }
+        if allowRisky, !apply { throw ValidationError("--allow-risky goes with --apply") }
     }
 
     func run() async throws {
@@ -60,9 +64,15 @@ struct RefactorCommand: AsyncParsableCommand {
             await workspace.fail(error)
         }
         await workspace.workspace.stop()
+        if !json { workspace.report(outcome.risks) }
         if apply {
-            if !outcome.reviewOnly.isEmpty, !json { print(outcome.diff, terminator: "") }
-            FileReplacement.apply(outcome.changes, reviewOnly: outcome.reviewOnly, root: target.repositoryRoot, command: "refactor") { _ in true }
+            if !outcome.reviewOnly.isEmpty || outcome.risks.contains(where: { $0.risk.severity == .high }) && !allowRisky, !json {
+                print(outcome.diff, terminator: "")
+            }
+            FileReplacement.apply(
+                outcome.changes, reviewOnly: outcome.reviewOnly, risks: outcome.risks, allowRisky: allowRisky,
+                root: target.repositoryRoot, command: "refactor"
+            ) { _ in true }
         }
         if json {
             print(try JSONOutput.encode(WireResults.refactor(outcome, root: target.repositoryRoot)))
@@ -126,6 +136,10 @@ struct EgressCommand: ParsableCommand {
             return
         }
         for entry in entries {
+            if entry.kind == "review" {
+                print("    review of the answer of \(entry.backend)/\(entry.model): " + (entry.risks ?? []).joined(separator: "; "))
+                continue
+            }
             let bytes = entry.files.reduce(0) { $0 + $1.ranges.reduce(0) { $0 + ($1.count == 2 ? $1[1] - $1[0] : 0) } }
             let cost = entry.costUSD.map { String(format: "≤ $%.4f", $0) } ?? "unpriced"
             print("\(entry.time)  \(entry.backend)/\(entry.model)  \(entry.kind)  \(entry.promptTokens) tokens  \(cost)  \(entry.files.count) file(s), \(bytes) bytes of files, \(entry.redactions.count) redaction(s)")
@@ -135,7 +149,7 @@ struct EgressCommand: ParsableCommand {
             for redaction in entry.redactions { print("    redacted \(redaction.kind) at \(redaction.path):\(redaction.line)") }
         }
         let total = entries.compactMap(\.costUSD).reduce(0, +)
-        print("\(entries.count) request(s), at most \(String(format: "$%.4f", total)) (ledger: \(ledger.path))")
+        print("\(entries.filter { $0.kind != "review" }.count) request(s), at most \(String(format: "$%.4f", total)) (ledger: \(ledger.path))")
     }
 }
 

@@ -43,11 +43,15 @@ public struct RefactorResult: Codable, Sendable, Hashable {
     public var explanation: String
     /// Changed files that are in `diff` for review but not in `edits`: a person applies them.
     public var reviewOnly: [ReviewOnlyChange]?
+    /// What the change adds that a person should look at; `nil` when nothing.
+    public var risks: [RiskInfo]?
 
     public init(
         diff: String, edits: [String: [TextEdit]], route: Route, usage: Usage, costUSD: Double, cached: Bool,
-        validation: Validation, attempts: Int, explanation: String, reviewOnly: [ReviewOnlyChange]? = nil
+        validation: Validation, attempts: Int, explanation: String, reviewOnly: [ReviewOnlyChange]? = nil,
+        risks: [RiskInfo]? = nil
     ) {
+        self.risks = risks
         self.reviewOnly = reviewOnly
         self.diff = diff
         self.edits = edits
@@ -112,12 +116,15 @@ public struct AskResult: Codable, Sendable, Hashable {
     public var attempts: Int
     /// Changed files that are in `diff` for review but not in `edits`: a person applies them.
     public var reviewOnly: [ReviewOnlyChange]?
+    /// What the change adds that a person should look at; `nil` when nothing.
+    public var risks: [RiskInfo]?
 
     public init(
         answer: String, diff: String, edits: [String: [TextEdit]], route: Route, usage: Usage, costUSD: Double,
         cached: Bool, validation: Validation, changeError: String?, confidence: Double, context: PackedContextResult,
-        attempts: Int, reviewOnly: [ReviewOnlyChange]? = nil
+        attempts: Int, reviewOnly: [ReviewOnlyChange]? = nil, risks: [RiskInfo]? = nil
     ) {
+        self.risks = risks
         self.reviewOnly = reviewOnly
         self.answer = answer
         self.diff = diff
@@ -185,5 +192,30 @@ public struct ReviewOnlyChange: Codable, Sendable, Hashable {
     public init(path: String, reason: String) {
         self.path = path
         self.reason = reason
+    }
+}
+
+/// Something a model's change adds that deserves a person's look: a process started, network
+/// access, a file deleted or its permissions changed, an unsafe pointer, `try!`, a force unwrap,
+/// `@unchecked Sendable`, certificate validation turned off, a secret, a module not imported before.
+public struct RiskInfo: Codable, Sendable, Hashable {
+    /// `process`, `network`, `fileDeletion`, `unsafePointer`, `forceTry`, `forceUnwrap`,
+    /// `uncheckedSendable`, `certificateValidation`, `secret` or `newImport`.
+    public var kind: String
+    /// `high`, `medium` or `low`; a high one is never applied without the user's yes.
+    public var severity: String
+    /// The path from the repository root.
+    public var path: String
+    /// The 1-based line in the changed file.
+    public var line: Int
+    /// The line's text (a secret's value is never shown).
+    public var text: String
+
+    public init(kind: String, severity: String, path: String, line: Int, text: String) {
+        self.kind = kind
+        self.severity = severity
+        self.path = path
+        self.line = line
+        self.text = text
     }
 }

@@ -359,7 +359,31 @@ public final class Workspace: Sendable {
         events.began?("Refactoring \(file.path)")
         var outcome = try await runner.refactor(file: file, instruction: instruction, range: range)
         outcome.reviewOnly = reviewOnly(outcome.changes.keys, requested: file.path)
+        outcome.risks = review(outcome.changes, backend: outcome.backend, model: outcome.model, kind: .refactor)
         return outcome
+    }
+
+    /// The review of what an edit adds; for a cloud answer its findings go into the egress ledger too.
+    func review(
+        _ changes: [String: (old: String, new: String)], backend: String, model: String, kind: RequestKind
+    ) -> [EditRisk] {
+        let risks = RiskReview.review(changes, ownModules: ownModules)
+        if !risks.isEmpty, backend != "local" {
+            let entry = EgressEntry(
+                time: EgressLedger.timestamp(), backend: backend, model: model, kind: "review", files: [], promptTokens: 0,
+                maxCompletionTokens: 0, costUSD: nil, redactions: [], bytes: 0,
+                risks: risks.map { "\($0.risk.severity.rawValue) \($0.risk.kind.rawValue) \($0.path):\($0.risk.line)" })
+            try? EgressLedger(gitCommonDirectory: repository.commonDirectory).append(entry)
+        }
+        return risks
+    }
+
+    /// The repository's own modules: the folders under `Sources/`.
+    var ownModules: Set<String> {
+        guard let root = repository.workingDirectory,
+              let names = try? FileManager.default.contentsOfDirectory(atPath: root + "/Sources")
+        else { return [] }
+        return Set(names)
     }
 
     /// The changed files a person must review before they are written (dotfiles, executables,
@@ -396,6 +420,7 @@ public final class Workspace: Sendable {
         do {
             var outcome = try await runner.ask(question: question, file: file, selection: selection, gatherer: gatherer)
             outcome.reviewOnly = reviewOnly(outcome.changes.keys, requested: file?.path)
+            outcome.risks = review(outcome.changes, backend: outcome.backend, model: outcome.model, kind: outcome.classification.kind)
             return outcome
         } catch let error as GitError {
             throw RequestError(error.description)

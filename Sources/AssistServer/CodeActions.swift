@@ -164,6 +164,12 @@ extension Server {
             RefactorRequest(textDocument: TextDocumentIdentifier(uri: uri), instruction: instruction, range: arguments.range, model: arguments.model),
             progress: progress)
         try Task.checkCancellation()
+        // No preview here: an edit that adds a high-risk construct is never applied this way.
+        if let high = result.risks?.filter({ $0.severity == "high" }), !high.isEmpty {
+            throw ResponseError(
+                .requestFailed,
+                "the refactor adds \(high.map { "\($0.kind) at line \($0.line)" }.joined(separator: ", ")), so it was not applied: review it with assist/refactor and apply it yourself")
+        }
         let current = try? requestDocument(uri)
         guard let current, current.text == input.text, input.version == nil || current.version == input.version else {
             throw ResponseError(.contentModified, "\(uri) changed while it was refactored; nothing was applied: run the action again")

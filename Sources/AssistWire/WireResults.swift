@@ -91,6 +91,13 @@ public enum WireResults {
             budget: context.budget, totalTokens: context.totalTokens, tokenEstimate: "UTF-8 bytes / 4, rounded up", files: files)
     }
 
+    /// The risks of a result; `nil` when there are none.
+    public static func risks(_ risks: [EditRisk]) -> [RiskInfo]? {
+        risks.isEmpty ? nil : risks.map {
+            RiskInfo(kind: $0.risk.kind.rawValue, severity: $0.risk.severity.rawValue, path: $0.path, line: $0.risk.line, text: $0.risk.text)
+        }
+    }
+
     /// The review-only files of a result, sorted; `nil` when there are none.
     static func reviewOnly(_ files: [String: String]) -> [ReviewOnlyChange]? {
         files.isEmpty ? nil : files.keys.sorted().map { ReviewOnlyChange(path: $0, reason: files[$0]!) }
@@ -122,7 +129,8 @@ public enum WireResults {
             route: Route(kind: outcome.kind.rawValue, backend: outcome.backend, model: outcome.model, reasons: reasons(outcome.reasons)),
             usage: Usage(promptTokens: outcome.usage.promptTokens, completionTokens: outcome.usage.completionTokens),
             costUSD: outcome.costUSD, cached: false, validation: Validation(passed: true, checks: outcome.validation),
-            attempts: outcome.attempts, explanation: outcome.prose, reviewOnly: reviewOnly(outcome.reviewOnly))
+            attempts: outcome.attempts, explanation: outcome.prose, reviewOnly: reviewOnly(outcome.reviewOnly),
+            risks: risks(outcome.risks))
     }
 
     /// The result of `assist/ask` and `assist ask --json`.
@@ -142,7 +150,8 @@ public enum WireResults {
             costUSD: outcome.costUSD, cached: false,
             validation: Validation(passed: outcome.changeError == nil, checks: outcome.validation),
             changeError: outcome.changeError, confidence: outcome.classification.confidence,
-            context: packedContext(outcome.context), attempts: outcome.attempts, reviewOnly: reviewOnly(outcome.reviewOnly))
+            context: packedContext(outcome.context), attempts: outcome.attempts, reviewOnly: reviewOnly(outcome.reviewOnly),
+            risks: risks(outcome.risks))
     }
 
     /// The result of `assist/classify` and `assist classify --json`: the classification and its route.

@@ -423,4 +423,17 @@ struct RoutedRequestTests {
         }
         #expect(cloud.requests.isEmpty)
     }
+
+    @Test func theReviewListsOnlyWhatAnEditAdds() {
+        let old = "import Foundation\n\nfunc load() -> Data {\n    try! Data(contentsOf: url)\n}\n"
+        let new = "import Foundation\nimport Network\nimport App\n\nfunc load() -> Data {\n    try! Data(contentsOf: url)\n}\n\nfunc run() {\n    let p = Process()\n    let key = \"AKIA\" + \"IOSFODNN7EXAMPLE\"\n    let token = \"ghp_0123456789abcdefghijklmnopqrstuvwxyz\"\n}\n"
+        let risks = RiskReview.review(["Sources/App/Load.swift": (old, new)], ownModules: ["App"])
+        let kinds = risks.map(\.risk.kind)
+        #expect(!kinds.contains(.forceTry), "the try! was there before: \(risks)")
+        #expect(kinds.contains(.process))
+        #expect(kinds.contains(.newImport) && risks.contains { $0.risk.text == "import Network" })
+        #expect(!risks.contains { $0.risk.text == "import App" }, "the repository's own module is not a risk")
+        #expect(risks.contains { $0.risk.kind == .secret && $0.risk.severity == .high && !$0.risk.text.contains("ghp_") })
+        #expect(RiskReview.review(["A.swift": ("let a = 1\n", "let a = 2\n")], ownModules: []).isEmpty)
+    }
 }

@@ -35,6 +35,8 @@ public struct RoutedAskOutcome: Sendable {
     public var attempts: Int
     /// Changed files that are shown for review but never applied on their own, with the reason.
     public var reviewOnly: [String: String] = [:]
+    /// What the change adds that a person should look at (see `RiskReview`).
+    public var risks: [EditRisk] = []
 }
 
 extension RoutedRequestRunner {

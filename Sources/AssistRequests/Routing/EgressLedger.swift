@@ -61,6 +61,9 @@ public struct EgressEntry: Codable, Sendable, Hashable {
     public var redactions: [Redaction]
     /// The UTF-8 bytes of the messages sent.
     public var bytes: Int
+    /// For a `review` line (written after a cloud answer, not a request): what its edit adds that a
+    /// person should look at, as `severity kind path:line`.
+    public var risks: [String]?
 
     /// Creates an entry.
     /// - Parameters:
@@ -76,8 +79,9 @@ public struct EgressEntry: Codable, Sendable, Hashable {
     ///   - bytes: The bytes of the messages.
     public init(
         time: String, backend: String, model: String, kind: String, files: [FileRange], promptTokens: Int,
-        maxCompletionTokens: Int, costUSD: Double?, redactions: [Redaction], bytes: Int
+        maxCompletionTokens: Int, costUSD: Double?, redactions: [Redaction], bytes: Int, risks: [String]? = nil
     ) {
+        self.risks = risks
         self.time = time
         self.backend = backend
         self.model = model

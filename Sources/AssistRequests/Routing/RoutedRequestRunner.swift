@@ -64,6 +64,8 @@ public struct RoutedEditOutcome: Sendable {
     /// Changed files that are shown for review but never applied on their own, with the reason
     /// (see ``EditPath/reviewReason(_:isExecutable:requested:)``).
     public var reviewOnly: [String: String] = [:]
+    /// What the change adds that a person should look at (see `RiskReview`).
+    public var risks: [EditRisk] = []
 }
 
 /// Runs routed requests: builds the prompt, applies the policy, calls the backends (with the
