@@ -1,15 +1,17 @@
 import AssistCore
 import AssistIndex
+import AssistSwift
 import Foundation
 
-// Routing and retrieval evaluation on a swift-nio checkout:
-//   assist-eval-routing [--eval DIR] [--scratch DIR]
-// Clones https://github.com/apple/swift-nio at 2.101.3 into the scratch directory (default
-// .assist-cache/) unless it is there, classifies every case of DIR/routing/swift-nio.jsonl
-// and packs context for every case of DIR/retrieval/swift-nio.jsonl at 8k and 32k tokens, next
-// to a plain BM25 over whole files. Prints accuracy, every miss with its features, and recall.
+// Routing and retrieval evaluation on real repositories:
+//   assist-eval-routing [--eval DIR] [--scratch DIR] [--verbose] [--retrieval-only]
+// Clones swift-nio 2.101.3 and swift-argument-parser 1.8.2 into the scratch directory (default
+// .assist-cache/) unless they are there. Classifies every case of DIR/routing/swift-nio.jsonl (over
+// swift-nio) and of Benchmarks/assist-eval-routing/sets/swift-argument-parser.jsonl (over
+// swift-argument-parser, a set written without looking at the classifier's rules), and packs
+// context for every case of DIR/retrieval/swift-nio.jsonl at 8k and 32k tokens, next to a plain
+// BM25 over whole files. Prints accuracy per set and kind, every miss with its features, and recall.
 
-let tag = "2.101.3"
 let arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String) -> String? {
     guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
@@ -18,7 +20,6 @@ func option(_ name: String) -> String? {
 let here = FileManager.default.currentDirectoryPath
 let evalDirectory = option("--eval") ?? (here + "/../shared/eval")
 let scratch = option("--scratch") ?? (here + "/.assist-cache")
-let checkout = scratch + "/swift-nio-\(tag)"
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("assist-eval-routing: \(message)\n".utf8))
@@ -34,9 +35,15 @@ func run(_ command: [String]) {
     if process.terminationStatus != 0 { fail("\(command.joined(separator: " ")) exited with \(process.terminationStatus)") }
 }
 
-if !FileManager.default.fileExists(atPath: checkout + "/.git") {
-    try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-    run(["git", "clone", "--quiet", "--depth", "1", "--branch", tag, "https://github.com/apple/swift-nio", checkout])
+/// A shallow clone of a tag, made once in the scratch directory.
+func checkout(_ repository: String, tag: String) -> String {
+    let name = String(repository.split(separator: "/").last ?? "")
+    let path = scratch + "/\(name)-\(tag)"
+    if !FileManager.default.fileExists(atPath: path + "/.git") {
+        try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        run(["git", "clone", "--quiet", "--depth", "1", "--branch", tag, "https://github.com/\(repository)", path])
+    }
+    return path
 }
 
 func cases(_ path: String) -> [[String: Any]] {
@@ -46,53 +53,74 @@ func cases(_ path: String) -> [[String: Any]] {
     }
 }
 
-let started = Date()
-let index: SwiftWorkspaceIndex
-do {
-    index = try SwiftWorkspaceIndex(at: checkout)
-    try index.refresh()
-} catch {
-    fail("index: \(error)")
-}
-let gatherer = RequestContextGatherer(index: index)
-let analyses = gatherer.analyses()
-print(String(format: "swift-nio %@: %d Swift files indexed in %.1f s", tag, analyses.count, Date().timeIntervalSince(started)))
-
-// Routing.
-let routing = arguments.contains("--retrieval-only") ? [] : cases(evalDirectory + "/routing/swift-nio.jsonl")
-var correct = 0
-var misses: [String] = []
-var byKind: [String: (right: Int, total: Int)] = [:]
-for item in routing {
-    let id = item["id"] as? String ?? "?"
-    let instruction = item["instruction"] as? String ?? ""
-    let expected = item["expect"] as? String ?? ""
-    let file = item["file"] as? String
-    var selection: ClosedRange<Int>?
-    if let bounds = item["selection"] as? [Int], bounds.count == 2 { selection = bounds[0]...bounds[1] }
-    let request: ClassificationRequest
+/// An indexed repository: its gatherer and analyses.
+func indexed(_ path: String, label: String) -> (RequestContextGatherer, [String: SwiftFileAnalysis]) {
+    let started = Date()
+    let index: SwiftWorkspaceIndex
     do {
-        request = try gatherer.classificationRequest(instruction: instruction, file: file, selection: selection, analyses: analyses)
+        index = try SwiftWorkspaceIndex(at: path)
+        try index.refresh()
     } catch {
-        fail("\(id): \(error)")
+        fail("index: \(error)")
     }
-    let result = Classifier.classify(request)
-    let right = result.kind.rawValue == expected
-    byKind[expected, default: (0, 0)].total += 1
-    if right {
-        correct += 1
-        byKind[expected, default: (0, 0)].right += 1
-    } else {
-        let features = result.features.map { "\($0.decisive ? "*" : "")\($0.name)=\($0.value)" }.joined(separator: "; ")
-        misses.append("  MISS \(id): expected \(expected), got \(result.kind.rawValue) (\(result.confidence)) \"\(instruction)\"\n    \(features)")
-    }
-    if arguments.contains("--verbose") {
-        print("  \(id) \(result.kind.rawValue) \(result.confidence) rule=\(result.feature("rule") ?? "")")
-    }
+    let gatherer = RequestContextGatherer(index: index)
+    let analyses = gatherer.analyses()
+    print(String(format: "%@: %d Swift files indexed in %.1f s", label, analyses.count, Date().timeIntervalSince(started)))
+    return (gatherer, analyses)
 }
-print(String(format: "routing: %d/%d correct (%.1f%%)", correct, routing.count, 100 * Double(correct) / Double(max(1, routing.count))))
-for (kind, figures) in byKind.sorted(by: { $0.key < $1.key }) { print("  \(kind): \(figures.right)/\(figures.total)") }
-for miss in misses { print(miss) }
+
+/// Classifies every case of a set over a repository; prints accuracy by kind and every miss.
+func evaluateRouting(_ set: String, gatherer: RequestContextGatherer, analyses: [String: SwiftFileAnalysis], label: String) {
+    let routing = cases(set)
+    var correct = 0
+    var misses: [String] = []
+    var byKind: [String: (right: Int, total: Int)] = [:]
+    var seconds: [Double] = []
+    for item in routing {
+        let id = item["id"] as? String ?? "?"
+        let instruction = item["instruction"] as? String ?? ""
+        let expected = item["expect"] as? String ?? ""
+        let file = item["file"] as? String
+        var selection: ClosedRange<Int>?
+        if let bounds = item["selection"] as? [Int], bounds.count == 2 { selection = bounds[0]...bounds[1] }
+        let started = Date()
+        let request: ClassificationRequest
+        do {
+            request = try gatherer.classificationRequest(instruction: instruction, file: file, selection: selection, analyses: analyses)
+        } catch {
+            fail("\(id): \(error)")
+        }
+        let result = Classifier.classify(request)
+        seconds.append(Date().timeIntervalSince(started))
+        let right = result.kind.rawValue == expected
+        byKind[expected, default: (0, 0)].total += 1
+        if right {
+            correct += 1
+            byKind[expected, default: (0, 0)].right += 1
+        } else {
+            let features = result.features.map { "\($0.decisive ? "*" : "")\($0.name)=\($0.value)" }.joined(separator: "; ")
+            misses.append("  MISS \(id): expected \(expected), got \(result.kind.rawValue) (\(result.confidence)) \"\(instruction)\"\n    \(features)")
+        }
+        if arguments.contains("--verbose") {
+            print("  \(id) \(result.kind.rawValue) \(result.confidence) rule=\(result.feature("rule") ?? "")")
+        }
+    }
+    let median = seconds.sorted()[seconds.count / 2]
+    print(String(
+        format: "routing on %@: %d/%d correct (%.1f%%), classification p50 %.1f ms", label, correct, routing.count,
+        100 * Double(correct) / Double(max(1, routing.count)), median * 1000))
+    for (kind, figures) in byKind.sorted(by: { $0.key < $1.key }) { print("  \(kind): \(figures.right)/\(figures.total)") }
+    for miss in misses { print(miss) }
+}
+
+let (gatherer, analyses) = indexed(checkout("apple/swift-nio", tag: "2.101.3"), label: "swift-nio 2.101.3")
+if !arguments.contains("--retrieval-only") {
+    evaluateRouting(evalDirectory + "/routing/swift-nio.jsonl", gatherer: gatherer, analyses: analyses, label: "swift-nio")
+    let parser = indexed(checkout("apple/swift-argument-parser", tag: "1.8.2"), label: "swift-argument-parser 1.8.2")
+    evaluateRouting(
+        here + "/Benchmarks/assist-eval-routing/sets/swift-argument-parser.jsonl", gatherer: parser.0, analyses: parser.1,
+        label: "swift-argument-parser")
+}
 
 // Retrieval.
 let retrieval = cases(evalDirectory + "/retrieval/swift-nio.jsonl")

@@ -49,19 +49,6 @@ private let forbidden = [
     "MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu", "VAULT-MARKER-7731", "Internal/Vault.swift",
 ]
 
-/// Anthropic's SSE events for an answer.
-private func anthropicEvents(_ text: String) -> [String] {
-    let escaped = String(decoding: try! JSONEncoder().encode(text), as: UTF8.self)
-    return [
-        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":900,\"output_tokens\":1}}}\n\n",
-        "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n",
-        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\(escaped)}}\n\n",
-        "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n",
-        "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":40}}\n\n",
-        "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
-    ]
-}
-
 /// The stand-in cloud's answers: a SEARCH/REPLACE edit for a refactor, prose for a question.
 private let refactorAnswer = """
     I raised the timeout.
@@ -81,7 +68,7 @@ struct EgressTests {
         let server = try await StandInServer.start { request, _ in
             guard request.path == "/v1/messages" else { return .whole(status: 404, body: "{\"type\":\"error\",\"error\":{\"type\":\"not_found_error\",\"message\":\"no such path\"}}") }
             let body = String(decoding: request.body, as: UTF8.self)
-            return .streamed(anthropicEvents(body.contains("Instruction:") ? refactorAnswer : askAnswer))
+            return .streamed(anthropicAnswer(body.contains("Instruction:") ? refactorAnswer : askAnswer))
         }
         defer { Task { await server.stop() } }
         let fixture = try FixtureRepository.make(files: fixtureFiles)
@@ -160,7 +147,7 @@ struct EgressTests {
     }
 
     @Test func offlineModeSendsNothing() async throws {
-        let server = try await StandInServer.start { _, _ in .streamed(anthropicEvents(askAnswer)) }
+        let server = try await StandInServer.start { _, _ in .streamed(anthropicAnswer(askAnswer)) }
         defer { Task { await server.stop() } }
         let fixture = try FixtureRepository.make(files: fixtureFiles)
         defer { fixture.remove() }

@@ -99,24 +99,7 @@ struct ManagedServerTests {
 
     @Test func serverDiesWithItsParentEvenOnSIGKILL() async throws {
         let cache = try await installedCache()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try TestClient.assistBinary())
-        process.arguments = ["model", "serve", "--model", LocalModelSpec.smolLM2.id, "--cache", cache.root.path]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.standardError
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let line = await withCheckedContinuation { continuation in
-            Thread {
-                var bytes = Data()
-                while let byte = try? output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
-                    bytes.append(byte)
-                }
-                continuation.resume(returning: bytes)
-            }.start()
-        }
-        let object = try #require(try JSONSerialization.jsonObject(with: line) as? [String: Any], "assist model serve printed no JSON line")
+        let (process, object) = try await modelServe(cache)
         let serverPID = try #require((object["pid"] as? NSNumber)?.int32Value)
         #expect((object["ownerPID"] as? NSNumber)?.int32Value == process.processIdentifier)
         #expect(children(of: process.processIdentifier, running: "llama-server") == [serverPID])
@@ -131,31 +114,13 @@ struct ManagedServerTests {
 
     @Test func theServerGetsNoKeysFromTheEnvironment() async throws {
         let cache = try await installedCache()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try TestClient.assistBinary())
-        process.arguments = ["model", "serve", "--model", LocalModelSpec.smolLM2.id, "--cache", cache.root.path]
         var environment = ProcessInfo.processInfo.environment
         environment["OPENAI_API_KEY"] = "sk-planted-openai-0000000000000000"
         environment["ASSIST_PROVIDERS_ANTHROPIC_API_KEY"] = "sk-ant-planted-000000000000"
         environment["GITHUB_TOKEN"] = "ghp_planted000000000000000000000000000000"
         environment["ASSIST_LOG_LEVEL"] = "info"
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.standardError
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let (process, object) = try await modelServe(cache, environment: environment)
         defer { process.terminate(); process.waitUntilExit() }
-        let line = await withCheckedContinuation { continuation in
-            Thread {
-                var bytes = Data()
-                while let byte = try? output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
-                    bytes.append(byte)
-                }
-                continuation.resume(returning: bytes)
-            }.start()
-        }
-        let object = try #require(try JSONSerialization.jsonObject(with: line) as? [String: Any], "assist model serve printed no JSON line")
         let serverPID = try #require((object["pid"] as? NSNumber)?.int32Value)
         let environ = try #require(FileManager.default.contents(atPath: "/proc/\(serverPID)/environ"), "cannot read the server's environment")
         let text = String(decoding: environ, as: UTF8.self)
@@ -206,4 +171,28 @@ struct StatusTests {
         #expect(status.servers.isEmpty)
         #expect(status.rendered.contains("engine: not installed; run `assist model install`"))
     }
+}
+
+/// Starts `assist model serve` with SmolLM2 from a cache and reads the JSON line it prints.
+private func modelServe(_ cache: LocalModelCache, environment: [String: String]? = nil) async throws -> (Process, [String: Any]) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try TestClient.assistBinary())
+    process.arguments = ["model", "serve", "--model", LocalModelSpec.smolLM2.id, "--cache", cache.root.path]
+    if let environment { process.environment = environment }
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.standardError
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let line = await withCheckedContinuation { continuation in
+        Thread {
+            var bytes = Data()
+            while let byte = try? output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
+                bytes.append(byte)
+            }
+            continuation.resume(returning: bytes)
+        }.start()
+    }
+    let object = try #require(try JSONSerialization.jsonObject(with: line) as? [String: Any], "assist model serve printed no JSON line")
+    return (process, object)
 }
