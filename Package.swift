@@ -144,7 +144,8 @@ let package = Package(
         .executableTarget(
             name: "assist-eval-routing",
             dependencies: ["AssistIndex", "AssistCore", "AssistSwift"],
-            path: "Benchmarks/assist-eval-routing"
+            path: "Benchmarks/assist-eval-routing",
+            exclude: ["sets", "RESULTS.md"]
         ),
 
         // Docstring evaluation on swift-nio, swift-log, swift-argument-parser, swift-system (run with
@@ -152,7 +153,8 @@ let package = Package(
         .executableTarget(
             name: "assist-docstring-eval",
             dependencies: ["AssistSwift", "AssistLocalModel"],
-            path: "Benchmarks/assist-docstring-eval"
+            path: "Benchmarks/assist-docstring-eval",
+            exclude: ["results-2026-11-22.jsonl", "RESULTS.md"]
         ),
 
         // The parameter fuzzer (run with scripts/fuzz params): random and boundary parameters for every
