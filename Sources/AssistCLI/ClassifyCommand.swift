@@ -11,7 +11,7 @@ struct ClassifyCommand: AsyncParsableCommand {
         commandName: "classify",
         abstract: "Show how a request would be classified (kind, confidence, features) without running it.",
         discussion: """
-            Kinds: docstring, refactor (one file), multi-file, explain, other. The classifier looks at \
+            Kinds: docstring, refactor (one file), multi-file, explain, tests, other. The classifier looks at \
             the instruction's words, the selection, the identifiers it names and where the repository \
             index says they are declared and used, and the tokens the needed context would take. Run it \
             inside a git repository; the index is built or refreshed first. The route is worked out \

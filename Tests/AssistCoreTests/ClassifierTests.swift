@@ -34,6 +34,11 @@ private let file = "Sources/Q/Parser.swift"
 let classifierCases: [ClassifierCase] = [
     // docstring: documentation words, whatever the verb.
     ClassifierCase(instruction: "Add a docstring to this initializer", file: file, selection: 10...20, undocumented: 1, expected: .docstring, rule: "documentation"),
+    ClassifierCase(instruction: "write unit tests for this", file: file, selection: 10...20, expected: .tests, rule: "tests"),
+    ClassifierCase(instruction: "Can you add XCTest cases for the parser?", file: file, expected: .tests, rule: "tests"),
+    ClassifierCase(instruction: "test coverage for this function please", file: file, selection: 3...9, expected: .tests, rule: "tests"),
+    ClassifierCase(instruction: "why does this test fail?", file: file, selection: 3...9, expected: .explain),
+    ClassifierCase(instruction: "rename testValue to expected", file: file, selection: 3...9, expected: .refactor),
     ClassifierCase(instruction: "please document the parameters", file: file, selection: 3...9, expected: .docstring),
     ClassifierCase(instruction: "fix the doc comment, it describes the wrong return value", file: file, selection: 30...44, expected: .docstring, rule: "documentation"),
     ClassifierCase(instruction: "Could you write DocC for the public API here?", file: file, expected: .docstring),

@@ -8,6 +8,8 @@ public enum RequestKind: String, Sendable, Hashable, Codable, CaseIterable {
     case multiFile = "multi-file"
     /// A question about the selected or named code.
     case explain
+    /// Writing tests for the selected or named code ("write unit tests for this").
+    case tests
     /// Anything else: not about this code, or no rule applies.
     case other
 }
@@ -141,17 +143,20 @@ public struct Classification: Sendable, Hashable {
 /// 1. `cross-file-scope`: a phrase that reaches past one file ("across files", "every call site",
 ///    "everywhere", "all callers", "this repository", "its own module", "which types conform") →
 ///    multi-file, unless a local qualifier ("in this file", "local variable") limits a weak one.
-/// 2. `documentation`: documentation words ("doc comment", "docstring", "DocC", "document", "///",
+/// 2. `tests`: a test word ("tests", "XCTest", "Swift Testing", "coverage", "test cases") with a
+///    writing verb ("write", "add", "generate", "create", "cover") or "unit"/"coverage", in a request
+///    that is not a question → tests.
+/// 3. `documentation`: documentation words ("doc comment", "docstring", "DocC", "document", "///",
 ///    "comments", "summary line") in a request that is not a question → docstring, whatever the verb
 ///    ("fix the doc comment", "add DocC documentation").
-/// 3. `question`: a question or an explain word ("explain", "why", "what does", "walk me through") →
+/// 4. `question`: a question or an explain word ("explain", "why", "what does", "walk me through") →
 ///    explain when there is a selection or the context is small and in one file; multi-file when the
 ///    named symbols are declared in two or more files or the context exceeds ``localContextTokens``;
 ///    other when it names no code at all.
-/// 4. `edit`: an edit verb (rename, extract, simplify, inline, convert, replace, make, add, move, …) →
+/// 5. `edit`: an edit verb (rename, extract, simplify, inline, convert, replace, make, add, move, …) →
 ///    refactor, or multi-file when, without a selection, it changes an API (rename, add a parameter,
 ///    deprecate, move, …) of a named declaration that other files use.
-/// 5. A bare selection (no rule matched but code is selected) → explain, with low confidence; else other.
+/// 6. A bare selection (no rule matched but code is selected) → explain, with low confidence; else other.
 public enum Classifier {
     /// Needed context (estimated tokens) above which a question without a selection is multi-file work.
     public static let localContextTokens = 8_000
@@ -191,6 +196,8 @@ public enum Classifier {
         "all callers", "its callers", "the callers", "every use", "all uses", "every usage", "all usages",
         "all references", "every reference",
     ]
+    static let testWords: Set<String> = ["test", "tests", "xctest", "xctests", "testcase", "testcases", "testing", "coverage"]
+    static let testVerbs: Set<String> = ["write", "add", "generate", "create", "cover", "covering", "unit", "coverage"]
     static let weakScopePhrases = ["everywhere", "everyplace", "all occurrences", "every occurrence", "wherever"]
     static let localQualifiers = [
         "in this file", "in this function", "in this method", "in this type", "in this class", "in this struct",
@@ -231,6 +238,8 @@ public enum Classifier {
         if phraseText.contains(" comment out ") { weakDoc.removeAll { $0 == "comment" } }
         if !strongDoc.isEmpty { weakDoc.removeAll { $0 == "summary" } }
         let explainWords = matches(explainPhrases)
+        let testing = words.filter(testWords.contains)
+        let writesTests = !testing.isEmpty && words.contains(where: testVerbs.contains)
         let isQuestion = !polite && (trimmed.hasSuffix("?") && !docMarker || (words.first.map(questionStarters.contains) ?? false))
         let edits = words.filter(editVerbs.contains)
         let leadingEdit = words.first.map(editVerbs.contains) ?? false
@@ -250,6 +259,7 @@ public enum Classifier {
         func list(_ values: [String]) -> String { values.isEmpty ? "none" : values.joined(separator: ", ") }
         add("words.doc", list((docMarker ? ["///"] : []) + strongDoc + weakDoc))
         add("words.explain", list(explainWords))
+        add("words.tests", list(testing))
         add("words.edit", list(edits))
         add("words.scope", list(strongScope + weakScope))
         add("words.local", list(local))
@@ -278,6 +288,12 @@ public enum Classifier {
             decisive.formUnion(["words.scope", "words.local"])
             if definitionFiles.count + referenceFiles.count > 1 { confidence += 0.05; decisive.insert("symbols.referenceFiles") }
             if hasSelection { confidence -= 0.1; decisive.insert("selection.lines") }
+        } else if writesTests && !isQuestion {
+            kind = .tests
+            rule = "tests"
+            confidence = testing.contains(where: { $0 != "testing" && $0 != "coverage" }) ? 0.85 : 0.7
+            decisive.formUnion(["words.tests", "question"])
+            if hasSelection || request.file != nil { confidence += 0.05; decisive.insert("selection.lines") }
         } else if (docMarker || !strongDoc.isEmpty || !weakDoc.isEmpty) && !(isQuestion && !docMarker) {
             kind = .docstring
             rule = "documentation"

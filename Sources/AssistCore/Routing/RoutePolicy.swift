@@ -343,6 +343,9 @@ public enum RoutePolicy {
         case .multiFile:
             prefersCloud = true
             kindDetail = "Multi-file work goes to the cloud model when allowed."
+        case .tests:
+            prefersCloud = false
+            kindDetail = "Tests for one piece of code go to the local model, as a refactor of one file does."
         case .explain, .other:
             prefersCloud = false
             kindDetail = "\(input.kind == .explain ? "Explanations" : "Other requests") go to the local model when they fit."
