@@ -18,7 +18,8 @@ private func liveChildren(of parent: Int32, running command: String) -> [Int32] 
 @Suite("concurrent requests share what they must")
 struct ConcurrencyTests {
     /// Eight first prompts at once to a daemon that has not started its model: exactly one
-    /// `llama-server` starts, and every request is answered.
+    /// `llama-server` starts, and every request is answered (those still waiting once the first
+    /// answer came are cancelled, so a loaded machine does not make the test wait for all eight).
     @Test func eightFirstPromptsAtOnceStartOneServer() async throws {
         guard TestModelCache.hasTestModel else {
             Issue.record("the test model is not installed in \(TestModelCache.path): run `assist model install --test-model-only` (scripts/test does)")
@@ -39,15 +40,24 @@ struct ConcurrencyTests {
             let uri = URL(fileURLWithPath: fixture.path + "/Sources/F\(number).swift").absoluteString
             ids.append(client.sendRequest("assist/docstring", ["textDocument": ["uri": .string(uri)], "all": true, "model": "smollm2-135m"]))
         }
+        // Count servers until the first answer (by then the one start is over), then cancel the
+        // rest: every request is still answered, with a result or an error.
         var most = 0
         var answered = 0
-        let deadline = ContinuousClock.now + .seconds(240)
-        while answered < ids.count, ContinuousClock.now < deadline {
+        let deadline = ContinuousClock.now + .seconds(300)
+        while answered == 0, ContinuousClock.now < deadline {
             most = max(most, liveChildren(of: pid, running: "llama-server").count)
             if let reply = await client.take(timeout: 0.1, where: { $0["id"] != nil && $0["method"] == nil }) {
                 #expect(reply["result"] != nil || reply["error"]?["code"] == .integer(-32803), "\(reply)")
                 answered += 1
             }
+        }
+        most = max(most, liveChildren(of: pid, running: "llama-server").count)
+        for id in ids { client.notify("$/cancelRequest", ["id": id.jsonValue]) }
+        while answered < ids.count, let reply = await client.take(timeout: 120, where: { $0["id"] != nil && $0["method"] == nil }) {
+            let code = reply["error"]?["code"]
+            #expect(reply["result"] != nil || code == .integer(-32803) || code == .integer(-32800), "\(reply)")
+            answered += 1
         }
         most = max(most, liveChildren(of: pid, running: "llama-server").count)
         #expect(answered == ids.count)
