@@ -41,56 +41,18 @@ while !arguments.isEmpty {
 guard let assistPath else { fail("--assist PATH is required") }
 setenv("ASSIST_BINARY", assistPath, 1)
 
-let answer = "```swift\\n    mutating func increment() {\\n        count += 1\\n    }\\n```\\n"
-let model = try await StandInServer.start { request, _ in
-    guard request.path.hasSuffix("/chat/completions") else { return .whole(status: 404, body: "{\"error\":{\"message\":\"no\"}}") }
-    return .streamed([
-        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\(answer)\"},\"finish_reason\":null}]}\n\n",
-        "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
-        "data: [DONE]\n\n",
-    ])
-}
-let fixture = try FixtureRepository.make(files: [
-    "Sources/Counter.swift": "struct Counter {\n    var count = 0\n\n    mutating func increment() {\n        count = count + 1\n    }\n}\n",
-    "Sources/Other.swift": "let other = 1\n",
-])
-defer { fixture.remove() }
-let client = try TestClient.subprocess(workingDirectory: fixture.path, environment: [
-    "ASSIST_CACHE_DIR": fixture.path + "/.git/no-cache",
-    "ASSIST_PROVIDERS_LOCAL_BASE_URL": model.baseURL + "/v1",
-    "ASSIST_PROVIDERS_LOCAL_MODEL": "stand-in",
-    "ASSIST_PROVIDERS_LOCAL_CONTEXT_WINDOW": "8192",
-    "ASSIST_LOG_LEVEL": "error",
-])
-guard (try await client.initialize(rootPath: fixture.path))["error"] == nil else { fail("initialize failed") }
-let uris = ["Counter", "Other"].map { URL(fileURLWithPath: fixture.path + "/Sources/\($0).swift").absoluteString }
-var fuzzer = ParameterFuzzer(root: fixture.path, knownURIs: uris, seed: seed)
+let daemon = try await FuzzedDaemon.start()
 let start = Date()
-var sent = 0
-var internalErrors = 0
-while sent < runs, Date().timeIntervalSince(start) < seconds {
-    var batch: [(RequestID, String, JSONValue?)] = []
-    for _ in 0..<min(64, runs - sent) {
-        let (method, params) = fuzzer.next()
-        batch.append((client.sendRequest(method, params), method, params))
-        sent += 1
-    }
-    for (id, method, params) in batch {
-        let reply: JSONValue
-        do {
-            reply = try await client.response(to: id, timeout: 120)
-        } catch {
-            fail("\(sent) requests sent (seed \(seed)), crashes: 1: no answer to \(method) \(params.map { "\($0)".prefix(500) } ?? "nil"); the daemon's stderr ends: \(client.standardError.suffix(2_000))")
-        }
-        if case .integer(-32603)? = reply["error"]?["code"] {
-            internalErrors += 1
-            FileHandle.standardError.write(Data("fuzz: params: internal error for \(method) \(params.map { "\($0)".prefix(500) } ?? "nil"): \(reply)\n".utf8))
-        }
-    }
+let report = await daemon.fuzz(requests: runs, seconds: seconds, seed: seed)
+for error in report.internalErrors { FileHandle.standardError.write(Data("fuzz: params: internal error for \(error)\n".utf8)) }
+if let lost = report.lost {
+    await daemon.stop()
+    fail("\(report.sent) requests sent (seed \(seed)), crashes: 1: \(lost)")
 }
-let status = try await client.request("assist/status")
-guard status["result"] != nil else { fail("\(sent) requests sent (seed \(seed)), the daemon no longer answers assist/status") }
-_ = try await client.shutdownAndExit()
-await model.stop()
-print("fuzz: params: \(sent) requests sent (seed \(seed)), crashes: 0, internal errors: \(internalErrors), \(Int(Date().timeIntervalSince(start)))s")
+let status = try await daemon.client.request("assist/status")
+guard status["result"] != nil else { fail("\(report.sent) requests sent (seed \(seed)), the daemon no longer answers assist/status") }
+_ = try await daemon.client.shutdownAndExit()
+await daemon.stop()
+let internalErrors = report.errorsByCode[-32603] ?? 0
+print("fuzz: params: \(report.sent) requests sent (seed \(seed)), crashes: 0, internal errors: \(internalErrors), \(Int(Date().timeIntervalSince(start)))s")
 exit(internalErrors == 0 ? 0 : 1)

@@ -79,11 +79,25 @@ struct CommandWorkspace {
     /// repository or missing.
     func relativePath(of file: String) -> String {
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        let resolved = URL(fileURLWithPath: file, relativeTo: cwd).standardizedFileURL.resolvingSymlinksInPath().path
-        let resolvedRoot = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
-        guard resolved.hasPrefix(resolvedRoot + "/") else { fail("\(file) is outside the repository at \(root)") }
+        let (resolved, relative) = Self.inside(URL(fileURLWithPath: file, relativeTo: cwd).standardizedFileURL.path, root: root, named: file, command: command)
         guard FileManager.default.fileExists(atPath: resolved) else { fail("file not found: \(file)") }
-        return String(resolved.dropFirst(resolvedRoot.count + 1))
+        return relative
+    }
+
+    /// A path named on the command line, its links resolved, and its path from the repository root;
+    /// exits 1 when it resolves outside the root (a link out of the tree included).
+    ///
+    /// - Parameters:
+    ///   - path: The absolute path.
+    ///   - root: The repository's working directory.
+    ///   - file: The path as the user wrote it, for the message.
+    ///   - command: The subcommand, for the message.
+    /// - Returns: The resolved absolute path and the path from the root.
+    static func inside(_ path: String, root: String, named file: String, command: String) -> (resolved: String, relative: String) {
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let resolvedRoot = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
+        guard resolved.hasPrefix(resolvedRoot + "/") else { fail(command, "\(file) is outside the repository at \(root)") }
+        return (resolved, String(resolved.dropFirst(resolvedRoot.count + 1)))
     }
 
     /// A routed request's events on the terminal: each model call on standard error when it is a

@@ -131,10 +131,8 @@ struct SwiftFileArgument {
             fail("\(error)")
         }
         guard let root = repository.workingDirectory else { fail("the repository has no working tree: \(repository.gitDirectory)") }
-        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-        let resolvedRoot = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
-        guard resolved.hasPrefix(resolvedRoot + "/") else { fail("\(file) is outside the repository at \(root)") }
-        let relative = String(resolved.dropFirst(resolvedRoot.count + 1))
+        let (resolved, relative) = CommandWorkspace.inside(path, root: root, named: file, command: command)
+        let resolvedRoot = String(resolved.dropLast(relative.count + 1))
         guard !relative.hasPrefix(".git/") else { fail("refusing to touch a file inside .git/: \(file)") }
         let bytes: [UInt8]
         do {

@@ -301,21 +301,6 @@ public struct FileTree: Sendable {
         guard written == bytes.count else { throw FileRefusal("cannot append to \(root)/\(path) (\(Self.errorText()))") }
     }
 
-    /// Removes a file of the tree (never through a link on the way); a missing one is not an error.
-    public func remove(_ path: String) throws(FileRefusal) {
-        let parts = try components(of: path, writing: true)
-        let directory: Int32
-        do {
-            directory = try openParent(parts, path: path, create: false)
-        } catch where error.isMissing {
-            return
-        }
-        defer { close(directory) }
-        if unlinkat(directory, parts[parts.count - 1], 0) != 0, errno != ENOENT {
-            throw FileRefusal("cannot remove \(path) (\(Self.errorText()))")
-        }
-    }
-
     static func errorText(_ error: Int32 = errno) -> String {
         String(cString: strerror(error))
     }

@@ -246,12 +246,7 @@ public final class Workspace: Sendable {
 
     /// The index's facts, reading files as requests see them.
     private func gatherer() throws(RequestError) -> RequestContextGatherer {
-        let index = try index()
-        let files = self.files
-        return RequestContextGatherer(index: index) { [unsavedText] path in
-            if let unsaved = unsavedText(path) { return unsaved }
-            return files?.text(path)
-        }
+        RequestContextGatherer(index: try index()) { [self] path in text(of: path) }
     }
 
     /// Blocking index work off the cooperative pool; a failure says the index could not read.
@@ -359,13 +354,13 @@ public final class Workspace: Sendable {
         events.began?("Refactoring \(file.path)")
         var outcome = try await runner.refactor(file: file, instruction: instruction, range: range)
         outcome.reviewOnly = reviewOnly(outcome.changes.keys, requested: file.path)
-        outcome.risks = review(outcome.changes, backend: outcome.backend, model: outcome.model, kind: .refactor)
+        outcome.risks = review(outcome.changes, backend: outcome.backend, model: outcome.model)
         return outcome
     }
 
     /// The review of what an edit adds; for a cloud answer its findings go into the egress ledger too.
     func review(
-        _ changes: [String: (old: String, new: String)], backend: String, model: String, kind: RequestKind
+        _ changes: [String: (old: String, new: String)], backend: String, model: String
     ) -> [EditRisk] {
         let risks = RiskReview.review(changes, ownModules: ownModules)
         if !risks.isEmpty, backend != "local" {
@@ -391,7 +386,7 @@ public final class Workspace: Sendable {
     func reviewOnly(_ paths: some Sequence<String>, requested: String?) -> [String: String] {
         var result: [String: String] = [:]
         for path in paths {
-            let executable = repository.workingDirectory.map { FileTree(root: $0).isExecutable(path) } ?? false
+            let executable = files?.isExecutable(path) ?? false
             if let reason = EditPath.reviewReason(path, isExecutable: executable, requested: requested) { result[path] = reason }
         }
         return result
@@ -420,7 +415,7 @@ public final class Workspace: Sendable {
         do {
             var outcome = try await runner.ask(question: question, file: file, selection: selection, gatherer: gatherer)
             outcome.reviewOnly = reviewOnly(outcome.changes.keys, requested: file?.path)
-            outcome.risks = review(outcome.changes, backend: outcome.backend, model: outcome.model, kind: outcome.classification.kind)
+            outcome.risks = review(outcome.changes, backend: outcome.backend, model: outcome.model)
             return outcome
         } catch let error as GitError {
             throw RequestError(error.description)

@@ -193,3 +193,109 @@ public struct ParameterFuzzer: Sendable {
         }
     }
 }
+
+/// `assist serve` as a process over a small fixture repository whose local model is a stand-in that
+/// answers every chat at once: the target of the parameter fuzzer, for the test suite and for
+/// `scripts/fuzz params`.
+public struct FuzzedDaemon: Sendable {
+    public let model: StandInServer
+    public let fixture: FixtureRepository
+    public let client: TestClient
+    /// `Sources/Counter.swift` (on disk) and `Sources/Other.swift` (open, with unsaved text).
+    public let uris: [String]
+
+    /// The text of `Sources/Counter.swift`.
+    public static let counterSource = """
+        struct Counter {
+            var count = 0
+
+            mutating func increment() {
+                count = count + 1
+            }
+        }
+
+        """
+
+    /// Starts the stand-in model and the daemon, initializes it, and opens one buffer.
+    /// - Throws: `TestClientError` when the daemon does not initialize.
+    public static func start() async throws -> FuzzedDaemon {
+        let model = try await StandInServer.start { request, _ in
+            guard request.path.hasSuffix("/chat/completions") else {
+                return .whole(status: 404, body: "{\"error\":{\"message\":\"no such path\"}}")
+            }
+            return .streamed([
+                "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"```swift\\n    mutating func increment() {\\n        count += 1\\n    }\\n```\\n\"},\"finish_reason\":null}]}\n\n",
+                "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
+                "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":50,\"completion_tokens\":20}}\n\n",
+                "data: [DONE]\n\n",
+            ])
+        }
+        let fixture = try FixtureRepository.make(files: ["Sources/Counter.swift": counterSource, "Sources/Other.swift": "let other = 1\n"])
+        let client = try TestClient.subprocess(workingDirectory: fixture.path, environment: [
+            "ASSIST_CACHE_DIR": fixture.path + "/.git/no-cache",
+            "ASSIST_PROVIDERS_LOCAL_BASE_URL": model.baseURL + "/v1",
+            "ASSIST_PROVIDERS_LOCAL_MODEL": "stand-in",
+            "ASSIST_PROVIDERS_LOCAL_CONTEXT_WINDOW": "8192",
+            "ASSIST_LOG_LEVEL": "error",
+        ])
+        let initialized = try await client.initialize(rootPath: fixture.path)
+        guard initialized["error"] == nil else { throw TestClientError("initialize failed: \(initialized)") }
+        let uris = ["Counter", "Other"].map { URL(fileURLWithPath: fixture.path + "/Sources/\($0).swift").absoluteString }
+        client.notify("textDocument/didOpen", [
+            "textDocument": ["uri": .string(uris[1]), "languageId": "swift", "version": 1, "text": "let other = 2\nlet more = 3\n"],
+        ])
+        return FuzzedDaemon(model: model, fixture: fixture, client: client, uris: uris)
+    }
+
+    /// What a fuzzing run saw.
+    public struct Report: Sendable {
+        public var sent = 0
+        public var answered = 0
+        public var errorsByCode: [Int: Int] = [:]
+        /// The first few requests answered with an internal error (-32603), with the answer.
+        public var internalErrors: [String] = []
+        /// Why the run stopped early: a request that got no answer (the daemon died), or `nil`.
+        public var lost: String?
+    }
+
+    /// Sends fuzzed requests, `window` in flight at once, and checks that each is answered.
+    ///
+    /// - Parameters:
+    ///   - requests: The most requests.
+    ///   - seconds: The longest run.
+    ///   - seed: The fuzzer's seed.
+    ///   - window: Requests in flight at once.
+    /// - Returns: What it saw; it stops at the first request without an answer.
+    public func fuzz(requests: Int, seconds: Double = .infinity, seed: UInt64, window: Int = 64) async -> Report {
+        var fuzzer = ParameterFuzzer(root: fixture.path, knownURIs: uris, seed: seed)
+        var report = Report()
+        let start = Date()
+        while report.sent < requests, Date().timeIntervalSince(start) < seconds {
+            var batch: [(RequestID, String, JSONValue?)] = []
+            for _ in 0..<min(window, requests - report.sent) {
+                let (method, params) = fuzzer.next()
+                batch.append((client.sendRequest(method, params), method, params))
+                report.sent += 1
+            }
+            for (id, method, params) in batch {
+                let shown = "\(method) \(params.map { "\($0)".prefix(500) } ?? "nil")"
+                guard let reply = try? await client.response(to: id, timeout: 120) else {
+                    report.lost = "no answer to \(shown) after \(report.sent) requests; the daemon's stderr ends: \(client.standardError.suffix(2_000))"
+                    return report
+                }
+                report.answered += 1
+                if case .integer(let code)? = reply["error"]?["code"] {
+                    report.errorsByCode[code, default: 0] += 1
+                    if code == -32603, report.internalErrors.count < 5 { report.internalErrors.append("\(shown): \(reply)") }
+                }
+            }
+        }
+        return report
+    }
+
+    /// Stops the stand-in and removes the fixture (the daemon is shut down by the caller).
+    public func stop() async {
+        await model.stop()
+        fixture.remove()
+    }
+}

@@ -295,26 +295,42 @@ struct HookTests {
 
     /// The shipped `.pre-commit-hooks.yaml`, run by the real `pre-commit` as `repo: local` hooks (no
     /// network: `language: system` builds nothing), with the built `assist` first on PATH.
-    @Test func thePreCommitFrameworkRunsTheShippedCheckHook() async throws {
+    /// The pre-commit framework's command, or `nil` (with an issue recorded) when it is not installed.
+    func preCommitTool() -> String? {
         let cacheTool = TestModelCache.path + "/tools/pre-commit/bin/pre-commit"
         let preCommit = ProcessInfo.processInfo.environment["ASSIST_PRE_COMMIT"] ?? cacheTool
         guard FileManager.default.isExecutableFile(atPath: preCommit) else {
             Issue.record("pre-commit is not installed at \(preCommit): run scripts/install-pre-commit (scripts/test does) or set ASSIST_PRE_COMMIT")
-            return
+            return nil
         }
+        return preCommit
+    }
+
+    /// A `.pre-commit-config.yaml` that runs this repository's shipped hooks from a local repo.
+    func preCommitConfig() throws -> String {
         let manifest = try String(contentsOf: packageRoot.appendingPathComponent(".pre-commit-hooks.yaml"), encoding: .utf8)
-        #expect(manifest.contains("id: assist-docstring-check"))
-        #expect(manifest.contains("id: assist-docstring-fix"))
         let hooks = manifest.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
-        let config = "repos:\n- repo: local\n  hooks:\n\(hooks)\n"
-        let fixture = try FixtureRepository.make(files: [file: baseSource, ".pre-commit-config.yaml": config])
-        defer { fixture.remove() }
+        return "repos:\n- repo: local\n  hooks:\n\(hooks)\n"
+    }
+
+    /// The environment pre-commit runs in: the built `assist` first on PATH, a home in the sandbox, no model.
+    func preCommitEnvironment(_ fixture: FixtureRepository) throws -> [String: String] {
         let binDirectory = (try TestClient.assistBinary() as NSString).deletingLastPathComponent
-        let environment = [
+        return [
             "PATH": binDirectory + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
             "PRE_COMMIT_HOME": fixture.sandbox + "/pre-commit-home",
             "ASSIST_CACHE_DIR": fixture.sandbox + "/no-cache",
         ]
+    }
+
+    @Test func thePreCommitFrameworkRunsTheShippedCheckHook() async throws {
+        guard let preCommit = preCommitTool() else { return }
+        let manifest = try String(contentsOf: packageRoot.appendingPathComponent(".pre-commit-hooks.yaml"), encoding: .utf8)
+        #expect(manifest.contains("id: assist-docstring-check"))
+        #expect(manifest.contains("id: assist-docstring-fix"))
+        let fixture = try FixtureRepository.make(files: [file: baseSource, ".pre-commit-config.yaml": try preCommitConfig()])
+        defer { fixture.remove() }
+        let environment = try preCommitEnvironment(fixture)
 
         // Staged undocumented public API (with an unstaged edit that pre-commit stashes): fails.
         try fixture.write(file, stagedSource)
@@ -448,23 +464,10 @@ struct HookTests {
 
     /// Under the pre-commit framework: the shipped check hook passes a legacy file's change elsewhere.
     @Test func thePreCommitFrameworkPassesALegacyChangeElsewhere() async throws {
-        let cacheTool = TestModelCache.path + "/tools/pre-commit/bin/pre-commit"
-        let preCommit = ProcessInfo.processInfo.environment["ASSIST_PRE_COMMIT"] ?? cacheTool
-        guard FileManager.default.isExecutableFile(atPath: preCommit) else {
-            Issue.record("pre-commit is not installed at \(preCommit): run scripts/install-pre-commit (scripts/test does) or set ASSIST_PRE_COMMIT")
-            return
-        }
-        let manifest = try String(contentsOf: packageRoot.appendingPathComponent(".pre-commit-hooks.yaml"), encoding: .utf8)
-        let hooks = manifest.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
-        let config = "repos:\n- repo: local\n  hooks:\n\(hooks)\n"
-        let fixture = try FixtureRepository.make(files: ["Sources/Legacy.swift": Self.legacySource, ".pre-commit-config.yaml": config])
+        guard let preCommit = preCommitTool() else { return }
+        let fixture = try FixtureRepository.make(files: ["Sources/Legacy.swift": Self.legacySource, ".pre-commit-config.yaml": try preCommitConfig()])
         defer { fixture.remove() }
-        let binDirectory = (try TestClient.assistBinary() as NSString).deletingLastPathComponent
-        let environment = [
-            "PATH": binDirectory + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
-            "PRE_COMMIT_HOME": fixture.sandbox + "/pre-commit-home",
-            "ASSIST_CACHE_DIR": fixture.sandbox + "/no-cache",
-        ]
+        let environment = try preCommitEnvironment(fixture)
         try fixture.write("Sources/Legacy.swift", Self.legacySource.replacingOccurrences(of: "value * 2", with: "value + value"))
         try fixture.git("add", "Sources/Legacy.swift")
         let passing = try runTool(preCommit, ["run", "assist-docstring-check"], in: fixture, environment: environment)

@@ -19,9 +19,15 @@ private let counterSource = """
 /// and the answer is -32800.
 @Suite("cancelling model requests", .serialized)
 struct CancellationTests {
-    /// A stand-in local server that takes 30 s to answer: the cancelled refactor answers at once,
-    /// asks nothing more, and leaves the file alone.
-    @Test func aCancelledRefactorStopsItsSlowModelCallAndAnswersCancelled() async throws {
+    /// Sends a request to an in-process daemon whose local model (a stand-in) takes 30 s to answer,
+    /// cancels it once the model server holds the call, and checks what a cancel must do: -32800 at
+    /// once, the HTTP request aborted, nothing asked again, the file untouched.
+    ///
+    /// - Parameters:
+    ///   - method: The request's method.
+    ///   - params: Its parameters, given the document's URI.
+    ///   - progressFirst: Whether to wait for the progress report that the model is being asked.
+    private func cancelWhileTheSlowModelHoldsIt(_ method: String, progressFirst: Bool = false, params: (String) -> JSONValue) async throws {
         let model = try await StandInServer.start { request, _ in
             guard request.path.hasSuffix("/chat/completions") else { return .whole(status: 404, body: "{}") }
             return .delayed(.seconds(30), .streamed([
@@ -38,11 +44,11 @@ struct CancellationTests {
         ])
         #expect(try await client.initialize(rootPath: fixture.path)["error"] == nil)
         let uri = URL(fileURLWithPath: fixture.path + "/Sources/Counter.swift").absoluteString
-        let id = client.sendRequest("assist/refactor", [
-            "textDocument": ["uri": .string(uri)], "instruction": "use +=", "workDoneToken": "refactor-1",
-        ])
-        let asking = await client.take(timeout: 30) { $0["params"]?["value"]?["message"]?.stringValue?.hasPrefix("asking") == true }
-        #expect(asking != nil, "the model was never asked")
+        let id = client.sendRequest(method, params(uri))
+        if progressFirst {
+            let asking = await client.take(timeout: 30) { $0["params"]?["value"]?["message"]?.stringValue?.hasPrefix("asking") == true }
+            #expect(asking != nil, "the model was never asked")
+        }
         // Cancel once the model server holds the request.
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline, !model.requests.contains(where: { $0.path.hasSuffix("/chat/completions") }) {
@@ -54,42 +60,24 @@ struct CancellationTests {
         let reply = try await client.response(to: id, timeout: 20)
         #expect(reply["error"]?["code"] == .integer(-32800), "\(reply)")
         #expect(ContinuousClock.now - started < .seconds(10), "the cancel waited for the model")
+        #expect(await model.waitForClosedConnections(closedBefore + 1, timeout: .seconds(5)), "the HTTP request to the model was not aborted")
         try await Task.sleep(for: .milliseconds(300))
         let chats = model.requests.filter { $0.path.hasSuffix("/chat/completions") }
         #expect(chats.count == 1, "the cancelled request asked again: \(chats.count) calls")
-        #expect(await model.waitForClosedConnections(closedBefore + 1, timeout: .seconds(5)), "the HTTP request to the model was not aborted")
         #expect(try String(contentsOfFile: fixture.path + "/Sources/Counter.swift", encoding: .utf8) == counterSource)
         #expect(try await client.shutdownAndExit() == 0)
     }
 
-    /// The same for `assist/docstring`: cancelled while its model call waits, it answers -32800 at once.
+    @Test func aCancelledRefactorStopsItsSlowModelCallAndAnswersCancelled() async throws {
+        try await cancelWhileTheSlowModelHoldsIt("assist/refactor", progressFirst: true) { uri in
+            ["textDocument": ["uri": .string(uri)], "instruction": "use +=", "workDoneToken": "refactor-1"]
+        }
+    }
+
     @Test func aCancelledDocstringStopsItsSlowModelCall() async throws {
-        let model = try await StandInServer.start { request, _ in
-            guard request.path.hasSuffix("/chat/completions") else { return .whole(status: 404, body: "{}") }
-            return .delayed(.seconds(30), .streamed(["data: [DONE]\n\n"]))
+        try await cancelWhileTheSlowModelHoldsIt("assist/docstring") { uri in
+            ["textDocument": ["uri": .string(uri)], "all": true]
         }
-        defer { Task { await model.stop() } }
-        let fixture = try FixtureRepository.make(files: ["Sources/Counter.swift": counterSource])
-        defer { fixture.remove() }
-        let client = try TestClient.inProcess(environment: [
-            "ASSIST_CACHE_DIR": fixture.path + "/.git/no-cache",
-            "ASSIST_PROVIDERS_LOCAL_BASE_URL": model.baseURL + "/v1", "ASSIST_PROVIDERS_LOCAL_MODEL": "stand-in",
-        ])
-        #expect(try await client.initialize(rootPath: fixture.path)["error"] == nil)
-        let uri = URL(fileURLWithPath: fixture.path + "/Sources/Counter.swift").absoluteString
-        let id = client.sendRequest("assist/docstring", ["textDocument": ["uri": .string(uri)], "all": true])
-        let deadline = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < deadline, !model.requests.contains(where: { $0.path.hasSuffix("/chat/completions") }) {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        let closedBefore = model.closedConnections
-        let started = ContinuousClock.now
-        client.notify("$/cancelRequest", ["id": id.jsonValue])
-        let reply = try await client.response(to: id, timeout: 20)
-        #expect(reply["error"]?["code"] == .integer(-32800), "\(reply)")
-        #expect(ContinuousClock.now - started < .seconds(10), "the cancel waited for the model")
-        #expect(await model.waitForClosedConnections(closedBefore + 1, timeout: .seconds(5)), "the HTTP request to the model was not aborted")
-        #expect(try await client.shutdownAndExit() == 0)
     }
 
     /// The real `llama-server` with the test model: a question cancelled while its answer streams

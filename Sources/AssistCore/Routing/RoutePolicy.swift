@@ -276,13 +276,9 @@ public enum RoutePolicy {
                 reasons.append(RouteReason(step: "budget", outcome: "cloud-allowed", detail: "No budget cap is set."))
             } else if let price = cloud.price {
                 let cost = price.cost(of: TokenUsage(promptTokens: input.promptTokens, completionTokens: input.maxCompletionTokens))
-                var over: String?
-                if let cap = input.dailyCap, input.spentToday + cost > cap {
-                    over = "today's spending \(money(input.spentToday)) plus this request's at most \(money(cost)) exceeds budget.dailyUSD \(money(cap))"
-                } else if let cap = input.monthlyCap, input.spentThisMonth + cost > cap {
-                    over = "this month's spending \(money(input.spentThisMonth)) plus this request's at most \(money(cost)) exceeds budget.monthlyUSD \(money(cap))"
-                }
-                if let over {
+                if let over = budgetOverrun(
+                    cost: cost, spentToday: input.spentToday, spentThisMonth: input.spentThisMonth,
+                    dailyCap: input.dailyCap, monthlyCap: input.monthlyCap) {
                     cloudRefused = over
                     reasons.append(RouteReason(step: "budget", outcome: "over-budget", detail: capitalized(over) + "."))
                 } else {
@@ -408,6 +404,27 @@ public enum RoutePolicy {
     }
 
     /// Dollars with four decimals, as `$0.0123`.
+    /// Why a cloud request of at most `cost` dollars would pass a budget cap, or `nil` when it would not.
+    ///
+    /// - Parameters:
+    ///   - cost: The request's highest cost.
+    ///   - spentToday: Cloud spending today.
+    ///   - spentThisMonth: Cloud spending this month.
+    ///   - dailyCap: `budget.dailyUSD`, or `nil`.
+    ///   - monthlyCap: `budget.monthlyUSD`, or `nil`.
+    /// - Returns: The reason, in words.
+    public static func budgetOverrun(
+        cost: Double, spentToday: Double, spentThisMonth: Double, dailyCap: Double?, monthlyCap: Double?
+    ) -> String? {
+        if let cap = dailyCap, spentToday + cost > cap {
+            return "today's spending \(money(spentToday)) plus this request's at most \(money(cost)) exceeds budget.dailyUSD \(money(cap))"
+        }
+        if let cap = monthlyCap, spentThisMonth + cost > cap {
+            return "this month's spending \(money(spentThisMonth)) plus this request's at most \(money(cost)) exceeds budget.monthlyUSD \(money(cap))"
+        }
+        return nil
+    }
+
     static func money(_ value: Double) -> String {
         let cents = (value * 10_000).rounded()
         let whole = Int(cents / 10_000)

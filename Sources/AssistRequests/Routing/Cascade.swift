@@ -1,6 +1,5 @@
 import AssistBackends
 import AssistCore
-import Foundation
 
 extension RoutedRequestRunner {
     /// What an answer that failed its check is asked again with.
@@ -216,13 +215,8 @@ extension RoutedRequestRunner {
         case .success(let value): spent = value
         }
         guard daily != nil || monthly != nil, let price = candidate.price else { return nil }
-        let cost = price.cost(of: TokenUsage(promptTokens: promptTokens, completionTokens: maxTokens))
-        if let daily, spent.today + cost > daily {
-            return String(format: "today's spending $%.4f plus this call's at most $%.4f exceeds budget.dailyUSD $%.2f", spent.today, cost, daily)
-        }
-        if let monthly, spent.month + cost > monthly {
-            return String(format: "this month's spending $%.4f plus this call's at most $%.4f exceeds budget.monthlyUSD $%.2f", spent.month, cost, monthly)
-        }
-        return nil
+        return RoutePolicy.budgetOverrun(
+            cost: price.cost(of: TokenUsage(promptTokens: promptTokens, completionTokens: maxTokens)),
+            spentToday: spent.today, spentThisMonth: spent.month, dailyCap: daily, monthlyCap: monthly)
     }
 }
