@@ -143,7 +143,7 @@ let package = Package(
         // Routing and retrieval evaluation on swift-nio (run with scripts/eval-routing).
         .executableTarget(
             name: "assist-eval-routing",
-            dependencies: ["AssistIndex", "AssistCore", "AssistSwift"],
+            dependencies: ["AssistIndex", "AssistCore", "AssistSwift", "AssistRequests", "AssistDocstrings"],
             path: "Benchmarks/assist-eval-routing",
             exclude: ["sets", "RESULTS.md"]
         ),

@@ -64,6 +64,7 @@ struct ClassifyCommand: AsyncParsableCommand {
         }
         print("kind: \(classification.kind.rawValue)")
         print("confidence: \(classification.confidence)")
+        print("decided by: \(classification.decidedBy.rawValue) — \(classification.reason)")
         print("features:")
         for feature in classification.features {
             print("  \(feature.decisive ? "*" : " ") \(feature.name) = \(feature.value)")

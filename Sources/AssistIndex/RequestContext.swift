@@ -50,6 +50,12 @@ public struct RequestContextGatherer: Sendable {
             for declaration in analysis.declarations where wanted.contains(declaration.name) && declaration.kind != .extension {
                 definitions[declaration.name, default: []].insert(path)
             }
+            // A file is named after what it holds: `BashCompletionsGenerator` names
+            // `…/BashCompletionsGenerator.swift` even when its declarations are extensions.
+            let base = (path as NSString).lastPathComponent
+            if base.hasSuffix(".swift"), wanted.contains(String(base.dropLast(6))) {
+                definitions[String(base.dropLast(6)), default: []].insert(path)
+            }
         }
         var result: [SymbolLocations] = []
         for name in names {

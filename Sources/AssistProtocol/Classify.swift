@@ -19,19 +19,31 @@ public struct ClassifyRequest: RequestType, Hashable {
 
 /// The answer to `assist/classify` and `assist classify --json`.
 public struct ClassifyResult: Codable, Sendable, Hashable {
-    /// `docstring`, `refactor`, `multi-file`, `explain` or `other`.
+    /// `docstring`, `refactor`, `multi-file`, `explain`, `tests` or `other`.
     public var kind: String
-    /// From 0 to 1.
+    /// The rules' calibrated confidence, from 0 to 1 (kept when the model decided).
     public var confidence: Double
     /// Every feature computed, the first being `rule` (the rule that decided).
     public var features: [ClassifyFeature]
+    /// `rule` when the rules decided, `model` when the local model's second opinion did.
+    public var decidedBy: String
+    /// Why, in one sentence.
+    public var reason: String
+    /// The kind the rules chose (differs from `kind` when the model overruled them).
+    public var ruleKind: String
     /// How the request would be routed, and why (no model is called to work it out).
     public var route: RoutePreview?
 
-    public init(kind: String, confidence: Double, features: [ClassifyFeature], route: RoutePreview? = nil) {
+    public init(
+        kind: String, confidence: Double, features: [ClassifyFeature], decidedBy: String = "rule", reason: String = "",
+        ruleKind: String? = nil, route: RoutePreview? = nil
+    ) {
         self.kind = kind
         self.confidence = confidence
         self.features = features
+        self.decidedBy = decidedBy
+        self.reason = reason
+        self.ruleKind = ruleKind ?? kind
         self.route = route
     }
 }

@@ -35,6 +35,18 @@ public final class Workspace: Sendable {
         var localModels: [String: LocalModel] = [:]
         /// The one docstring cache of the repository for every request of this workspace.
         var docstringCache: DocstringCache?
+        /// The local model's classification opinions (`<git dir>/assist/classifier-opinions.json`).
+        var opinionCache: DocstringCache?
+    }
+
+    /// The cache of the local model's opinions on requests the rules were unsure of.
+    private var opinionCache: DocstringCache {
+        state.withLock { state in
+            if let cache = state.opinionCache { return cache }
+            let cache = DocstringCache(path: repository.gitDirectory + "/assist/classifier-opinions.json")
+            state.opinionCache = cache
+            return cache
+        }
     }
 
     /// The docstring cache (`<git dir>/assist/docstrings.json`), read once and shared by every request.
@@ -283,11 +295,12 @@ public final class Workspace: Sendable {
         instruction: String, file: String?, text: String? = nil, selection: ClosedRange<Int>?
     ) async throws(RequestError) -> ClassifyOutcome {
         let gatherer = try gatherer()
-        let classification = try await Self.reading { () throws(GitError) -> Classification in
+        let (input, rules) = try await Self.reading { () throws(GitError) -> (ClassificationRequest, Classification) in
             _ = try gatherer.index.summary()
             let input = try gatherer.classificationRequest(instruction: instruction, file: file, selection: selection, text: text)
-            return Classifier.classify(input)
+            return (input, Classifier.classify(input))
         }
+        let classification = rules.wantsSecondOpinion ? await secondOpinion(on: rules, request: input) : rules
         let runner = RoutedRequestRunner(setup: await routingSetup())
         let requestFile: RequestFile? = if let file, let text = text ?? gatherer.readText(file) {
             RequestFile(path: file, text: text)
@@ -301,6 +314,26 @@ public final class Workspace: Sendable {
         }
         return ClassifyOutcome(classification: classification, route: preview.decision, promptTokens: preview.promptTokens)
     }
+
+    /// The local model's opinion on a request the rules are unsure of, unless
+    /// `routing.classifierModel` is off or no local model is installed.
+    private func secondOpinion(on rules: Classification, request: ClassificationRequest) async -> Classification {
+        guard configuration.bool(ConfigKey.routingClassifierModel.name) ?? true else {
+            return ClassifierOpinion.rulesDecided(rules, "routing.classifierModel is off")
+        }
+        let model: LocalModel
+        do {
+            model = try await localModel(nil)
+        } catch {
+            return ClassifierOpinion.rulesDecided(rules, "no local model (\(error.message))")
+        }
+        let opinion = SecondOpinion(
+            backend: model.chatBackend, model: model.identifier, cache: opinionCache, timeout: Self.opinionTimeout)
+        return await opinion.classify(rules, request: request)
+    }
+
+    /// The longest a classification waits for the model's opinion, its start included.
+    static let opinionTimeout = Duration.seconds(15)
 
     /// Documents declarations of one Swift file with the local model.
     ///

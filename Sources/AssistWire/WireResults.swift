@@ -70,7 +70,9 @@ public enum WireResults {
     public static func classification(_ classification: Classification) -> ClassifyResult {
         ClassifyResult(
             kind: classification.kind.rawValue, confidence: classification.confidence,
-            features: classification.features.map { ClassifyFeature(name: $0.name, value: $0.value, decisive: $0.decisive) })
+            features: classification.features.map { ClassifyFeature(name: $0.name, value: $0.value, decisive: $0.decisive) },
+            decidedBy: classification.decidedBy.rawValue, reason: classification.reason,
+            ruleKind: (classification.ruleKind ?? classification.kind).rawValue)
     }
 
     /// The packed context of `assist ask --context-only --json`.

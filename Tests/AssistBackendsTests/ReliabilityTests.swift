@@ -221,9 +221,11 @@ private let openAIRateLimited = #"{"error":{"message":"Rate limit reached","type
 
     @Test func stallMidStreamPastTheTimeout() async throws {
         let server = try await StandInServer.start(script: [
-            StandInServer.Reply(steps: StandInServer.Reply.streamed(Array(openAIStream(["a"]).prefix(1))).steps.dropLast() + [.pause(.seconds(60)), .close])
+            StandInServer.Reply(steps: StandInServer.Reply.streamed(Array(openAIStream(["a"]).prefix(1))).steps.dropLast() + [.pause(.seconds(120)), .close])
         ])
-        let backend = OpenAICompatibleBackend(settings: testSettings(server, read: .seconds(2)))
+        // The read timeout is long enough that the first event arrives before it on a loaded
+        // machine (the whole suite starts at once), and far shorter than the stall.
+        let backend = OpenAICompatibleBackend(settings: testSettings(server, read: .seconds(10)))
         let result = await collect(backend.chat(hello))
         await server.stop()
         #expect(result.events == [.text("a")])

@@ -70,6 +70,18 @@ let classifierCases: [ClassifierCase] = [
     ClassifierCase(instruction: "Update the documentation comments across all files to use DocC links", expected: .multiFile),
     ClassifierCase(instruction: "Document every public function in this file", file: file, expected: .docstring),
     ClassifierCase(instruction: "Rename `x` everywhere in this function", file: file, selection: 1...40, expected: .refactor),
+    // The families that reach past one file, and requests in terse or DocC form.
+    ClassifierCase(instruction: "Give me an overview of how the Q package is structured", expected: .multiFile, rule: "module-overview"),
+    ClassifierCase(instruction: "a high level map of the Q package please", expected: .multiFile, rule: "module-overview"),
+    ClassifierCase(instruction: "how is this function organized?", file: file, selection: 1...30, expected: .explain),
+    ClassifierCase(instruction: "Compare JobQueue with Worker", symbols: [queue, worker], expected: .multiFile, rule: "comparison-across-files"),
+    ClassifierCase(instruction: "compare these two loops", file: file, selection: 5...40, expected: .explain),
+    ClassifierCase(instruction: "Where are headers parsed?", expected: .multiFile, rule: "question-locating-code"),
+    ClassifierCase(instruction: "where does this return early?", file: file, selection: 1...30, expected: .explain),
+    ClassifierCase(instruction: "How do I install the toolchain on Linux?", symbols: [NamedSymbolFacts(name: "Linux", definitionFiles: [], referenceFiles: ["a.swift"])], expected: .other, rule: "question-about-tools"),
+    ClassifierCase(instruction: "Docs for parseHeader?", file: file, selection: 3...9, symbols: [parse], expected: .docstring, rule: "documentation"),
+    ClassifierCase(instruction: "add the - Throws: section", file: file, selection: 3...9, expected: .docstring, rule: "documentation"),
+    ClassifierCase(instruction: "rename this?", file: file, selection: 3...9, expected: .refactor),
     // other: not about code, or nothing to go on.
     ClassifierCase(instruction: "write release notes for version 2", expected: .other),
     ClassifierCase(instruction: "what time is it in Tokyo?", expected: .other, rule: "question-not-about-code"),
@@ -116,5 +128,74 @@ struct ClassifierTests {
         #expect(QueryTerms.identifiers(in: "add `@inlinable` to `buffer.readableBytes`") == ["inlinable", "buffer", "readableBytes"])
         #expect(QueryTerms.subwords(of: "PendingWritesManager") == ["pend", "writ", "manager"])
         #expect(QueryTerms.subwords(of: "HTTPServerPipelineHandler") == ["http", "server", "pipelin", "handler"])
+    }
+
+    @Test func unsureRulesWantASecondOpinionAndSureOnesDoNot() {
+        let bare = Classifier.classify(ClassificationRequest(instruction: "hmm", file: file, selection: 1...5))
+        #expect(bare.confidence < Classifier.opinionThreshold)
+        #expect(bare.wantsSecondOpinion)
+        #expect(bare.decidedBy == .rule)
+        let sure = Classifier.classify(ClassificationRequest(instruction: "Add a docstring to this initializer", file: file, selection: 10...20))
+        #expect(!sure.wantsSecondOpinion)
+        #expect(sure.reason == "The rule documentation decided with confidence \(sure.confidence).")
+    }
+}
+
+@Suite("The local model's second opinion: prompt, grammar, answer")
+struct ClassifierOpinionTests {
+    @Test func withASelectionOnlyKindsThatWorkOnSelectedCodeMayBeChosen() {
+        let selected = ClassificationRequest(instruction: "hmm", file: file, selection: 1...5)
+        #expect(ClassifierOpinion.candidates(for: selected) == [.docstring, .refactor, .explain, .tests])
+        #expect(ClassifierOpinion.grammar(ClassifierOpinion.candidates(for: selected)) == #"root ::= "docstring" | "refactor" | "explain" | "tests""#)
+        let free = ClassificationRequest(instruction: "hmm")
+        #expect(ClassifierOpinion.candidates(for: free) == [.docstring, .refactor, .multiFile, .explain, .tests, .other])
+    }
+
+    @Test func theSystemTextIsTheSameForEveryRequestAndTheFactsGoInTheUserLines() {
+        let one = ClassifierOpinion.chatRequest(for: ClassificationRequest(instruction: "hmm", file: file, selection: 1...5))
+        let two = ClassifierOpinion.chatRequest(for: ClassificationRequest(instruction: "Compare JobQueue with Worker", symbols: [queue, worker]))
+        #expect(one.messages.first == two.messages.first)
+        #expect(one.messages.first?.content.contains("tests: write unit tests.") == true)
+        #expect(one.temperature == 0)
+        #expect(two.messages.last?.content == "Compare JobQueue with Worker\n(nothing selected; names JobQueue, declared in 1 file; names Worker, declared in 1 file)")
+        let facts = ClassificationRequest(
+            instruction: "x", file: file, selection: 4...9,
+            selectionFacts: SelectionFacts(lines: 6, tokens: 40, declarations: 2, undocumentedDeclarations: 1))
+        #expect(ClassifierOpinion.user(for: facts) == "x\n(6 lines selected, 2 declarations (1 undocumented))")
+        guard case .grammar(let grammar) = one.constraint else {
+            Issue.record("the opinion is not constrained by a grammar")
+            return
+        }
+        #expect(grammar.hasPrefix("root ::= "))
+    }
+
+    @Test func onlyACandidateIsAnAnswer() {
+        let candidates: [RequestKind] = [.docstring, .refactor, .explain, .tests]
+        #expect(ClassifierOpinion.parse(" explain\n", candidates: candidates) == .explain)
+        #expect(ClassifierOpinion.parse("multi-file", candidates: candidates) == nil)
+        #expect(ClassifierOpinion.parse("explain, because", candidates: candidates) == nil)
+        #expect(ClassifierOpinion.parse("", candidates: candidates) == nil)
+    }
+
+    @Test func theCacheKeyChangesWithTheRequestTheFactsAndTheModel() {
+        let request = ClassificationRequest(instruction: "hmm", file: file, selection: 1...5)
+        let key = ClassifierOpinion.cacheKey(for: request, model: "local/a")
+        #expect(key.count == 32)
+        #expect(key == ClassifierOpinion.cacheKey(for: request, model: "local/a"))
+        #expect(key != ClassifierOpinion.cacheKey(for: request, model: "local/b"))
+        #expect(key != ClassifierOpinion.cacheKey(for: ClassificationRequest(instruction: "hmm", file: file, selection: 1...6), model: "local/a"))
+        #expect(key != ClassifierOpinion.cacheKey(for: ClassificationRequest(instruction: "hmm?", file: file, selection: 1...5), model: "local/a"))
+    }
+
+    @Test func aModelDecisionKeepsTheRulesFiguresAndSaysWhoDecided() {
+        let rules = Classifier.classify(ClassificationRequest(instruction: "hmm", file: file, selection: 1...5))
+        let decided = ClassifierOpinion.decided(rules, by: .docstring, model: "local/m", cached: false)
+        #expect(decided.kind == .docstring)
+        #expect(decided.ruleKind == rules.kind)
+        #expect(decided.decidedBy == .model)
+        #expect(decided.confidence == rules.confidence)
+        #expect(decided.features == rules.features)
+        #expect(decided.reason.contains("local/m chose docstring and overruled the rules' explain"))
+        #expect(!decided.wantsSecondOpinion)
     }
 }

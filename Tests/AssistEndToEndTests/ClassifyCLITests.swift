@@ -75,3 +75,79 @@ struct ClassifyCLITests {
         #expect(withoutModel.stderr.contains("availability: refused"), "\(withoutModel.stderr)")
     }
 }
+
+@Suite("assist classify asks the local model when the rules are unsure")
+struct ClassifierSecondOpinionTests {
+    static func answer(_ text: String) -> String {
+        #"{"choices":[{"index":0,"message":{"role":"assistant","content":"\#(text)"},"finish_reason":"stop"}],"usage":{"prompt_tokens":400,"completion_tokens":2}}"#
+    }
+
+    static func environment(_ server: StandInServer, _ fixture: FixtureRepository, _ extra: [String: String] = [:]) -> [String: String] {
+        [
+            "ASSIST_CACHE_DIR": fixture.path + "/.git/no-cache",
+            "ASSIST_PROVIDERS_LOCAL_BASE_URL": server.baseURL + "/v1",
+            "ASSIST_PROVIDERS_LOCAL_MODEL": "stand-in",
+        ].merging(extra) { _, new in new }
+    }
+
+    static func classify(_ fixture: FixtureRepository, _ environment: [String: String]) async throws -> [String: Any] {
+        let run = try await runAssist(
+            ["classify", "hmm", "--file", "Sources/Queue/Worker.swift", "--selection", "3:6", "--json"], in: fixture.path,
+            environment: environment)
+        #expect(run.status == 0, "\(run.stderr)")
+        return try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any] ?? [:]
+    }
+
+    @Test func theModelDecidesWithinTheGrammarAndItsAnswerIsCached() async throws {
+        let server = try await StandInServer.start { request, _ in
+            request.path.hasSuffix("/chat/completions") ? .whole(status: 200, body: Self.answer("docstring")) : .whole(status: 404, body: "{}")
+        }
+        defer { Task { await server.stop() } }
+        let fixture = try FixtureRepository.make(files: ClassifyCLITests.files)
+        defer { fixture.remove() }
+        let first = try await Self.classify(fixture, Self.environment(server, fixture))
+        #expect(first["kind"] as? String == "docstring")
+        #expect(first["decidedBy"] as? String == "model")
+        #expect(first["ruleKind"] as? String == "explain")
+        #expect((first["reason"] as? String)?.contains("local/stand-in chose docstring and overruled the rules' explain") == true)
+        let chats = server.requests.filter { $0.path.hasSuffix("/chat/completions") }
+        #expect(chats.count == 1)
+        // The grammar allows the kinds that work on selected code, and nothing else.
+        #expect(chats.first?.json?["grammar"] as? String == #"root ::= "docstring" | "refactor" | "explain" | "tests""#)
+        #expect((chats.first?.json?["messages"] as? [[String: Any]])?.last?["content"] as? String == "hmm\n(4 lines selected, 1 declaration (1 undocumented))")
+
+        let second = try await Self.classify(fixture, Self.environment(server, fixture))
+        #expect(second["kind"] as? String == "docstring")
+        #expect((second["reason"] as? String)?.hasSuffix("(answer cached).") == true)
+        #expect(server.requests.filter { $0.path.hasSuffix("/chat/completions") }.count == 1)
+    }
+
+    @Test func anAnswerOutsideTheKindsOrAFailingModelLeavesTheRulesDecision() async throws {
+        let server = try await StandInServer.start { request, _ in
+            guard request.path.hasSuffix("/chat/completions") else { return .whole(status: 404, body: "{}") }
+            let user = ((request.json?["messages"] as? [[String: Any]])?.last?["content"] as? String) ?? ""
+            return user.hasPrefix("hmm") ? .whole(status: 200, body: Self.answer("banana")) : .whole(status: 500, body: #"{"error":{"message":"boom"}}"#)
+        }
+        defer { Task { await server.stop() } }
+        let fixture = try FixtureRepository.make(files: ClassifyCLITests.files)
+        defer { fixture.remove() }
+        let junk = try await Self.classify(fixture, Self.environment(server, fixture))
+        #expect(junk["kind"] as? String == "explain")
+        #expect(junk["decidedBy"] as? String == "rule")
+        #expect((junk["reason"] as? String)?.contains(#"answered "banana", which is not one of the kinds"#) == true)
+
+        let failing = try await runAssist(["classify", "tidy up the imports", "--json"], in: fixture.path, environment: Self.environment(server, fixture))
+        #expect(failing.status == 0, "\(failing.stderr)")
+        let result = try JSONSerialization.jsonObject(with: Data(failing.stdout.utf8)) as? [String: Any] ?? [:]
+        #expect(result["decidedBy"] as? String == "rule")
+        #expect((result["reason"] as? String)?.contains("could not answer") == true)
+
+        // Turned off, the model is not asked at all.
+        let chats = { server.requests.filter { $0.path.hasSuffix("/chat/completions") }.count }
+        let before = chats()
+        let off = try await Self.classify(fixture, Self.environment(server, fixture, ["ASSIST_ROUTING_CLASSIFIER_MODEL": "false"]))
+        #expect(off["decidedBy"] as? String == "rule")
+        #expect((off["reason"] as? String)?.contains("routing.classifierModel is off") == true)
+        #expect(chats() == before)
+    }
+}

@@ -385,6 +385,11 @@ extension ConfigKey {
         summary: "Whether a request whose local answer fails validation twice may go to the cloud backend (when policy allows). The repository file and editor settings can turn it off, never on.",
         tightening: .disableOnly)
 
+    /// `routing.classifierModel`: whether classification asks the local model when the rules are unsure.
+    public static let routingClassifierModel = ConfigKey(
+        name: "routing.classifierModel", type: .bool, defaultValue: .bool(true),
+        summary: "Whether classifying a request the rules are unsure of (confidence below 0.6) asks the local model for a second opinion, constrained to the kinds and cached per request. Nothing leaves the machine.")
+
     /// `privacy.localOnly`: path globs whose files never go to a cloud backend.
     public static let privacyLocalOnly = ConfigKey(
         name: "privacy.localOnly", type: .strings, defaultValue: .strings([]),
@@ -417,6 +422,7 @@ extension ConfigSchema {
             .logLevel, .logFile, .serverMaxMessageBytes, .openAIAPIKey, .anthropicAPIKey, .geminiAPIKey,
             .localAPIKey, .ollamaAPIKey, .backendsConnectTimeout, .backendsReadTimeout, .backendsMaxRetries,
             .backendsMaxRetryDelay, .routingOffline, .routingCloudProvider, .routingLocalMaxTokens, .routingEscalate,
+            .routingClassifierModel,
             .privacyLocalOnly, .privacySecrets, .budgetDaily, .budgetMonthly,
         ] + ProviderName.allCases.flatMap(ConfigKey.providerKeys))
 }

@@ -119,13 +119,51 @@ public struct ClassificationFeature: Sendable, Hashable, Codable {
     }
 }
 
+/// What decided a classification.
+public enum ClassificationDecider: String, Sendable, Hashable, Codable {
+    /// The rules, sure enough of themselves (confidence at or above ``Classifier/opinionThreshold``).
+    case rule
+    /// The local model's second opinion, asked because the rules were unsure.
+    case model
+}
+
 /// The kind of a request, how sure the classifier is, and the features behind it.
 public struct Classification: Sendable, Hashable {
     public var kind: RequestKind
-    /// From 0 to 1; two decimals.
+    /// From 0 to 1; two decimals. For the rules, the share of requests of the labelled sets that the
+    /// deciding rule classifies right (see ``Classifier``); a model's opinion keeps the rules' figure.
     public var confidence: Double
     /// Every feature computed, in a fixed order; the first is `rule`, the rule that decided.
     public var features: [ClassificationFeature]
+    /// Who decided: the rules, or the local model when the rules were unsure.
+    public var decidedBy: ClassificationDecider = .rule
+    /// Why, in one sentence.
+    public var reason: String = ""
+    /// The kind the rules chose (the same as ``kind`` unless the model decided otherwise).
+    public var ruleKind: RequestKind? = nil
+
+    /// Creates a classification.
+    ///
+    /// - Parameters:
+    ///   - kind: The kind.
+    ///   - confidence: How sure, from 0 to 1.
+    ///   - features: The features computed, the rule first.
+    ///   - decidedBy: Who decided.
+    ///   - reason: Why, in one sentence.
+    public init(
+        kind: RequestKind, confidence: Double, features: [ClassificationFeature], decidedBy: ClassificationDecider = .rule,
+        reason: String = ""
+    ) {
+        self.kind = kind
+        self.confidence = confidence
+        self.features = features
+        self.decidedBy = decidedBy
+        self.reason = reason
+        self.ruleKind = kind
+    }
+
+    /// Whether the rules are unsure enough that the local model should give its opinion.
+    public var wantsSecondOpinion: Bool { decidedBy == .rule && confidence < Classifier.opinionThreshold }
 
     /// The value of a feature, or `nil`.
     ///
@@ -157,13 +195,45 @@ public struct Classification: Sendable, Hashable {
 ///    refactor, or multi-file when, without a selection, it changes an API (rename, add a parameter,
 ///    deprecate, move, …) of a named declaration that other files use.
 /// 6. A bare selection (no rule matched but code is selected) → explain, with low confidence; else other.
+///
+/// Between them, three families that reach past one file: an overview of how a module or package
+/// is organized (`module-overview`), a comparison of named code that lives in different files
+/// (`comparison-across-files`), and a question asking where something happens, with no selection
+/// (`question-locating-code`); and questions about installing or setting up tools that name no code
+/// of the repository (`question-about-tools`) → other.
+///
+/// Confidence is calibrated: each rule starts from the share of the labelled requests it decides
+/// that it decides right (both sets of `scripts/eval-routing`, smoothed toward 0.5 for rules seen
+/// rarely), so a confidence below ``opinionThreshold`` marks the rules that are wrong often enough to
+/// ask the local model.
 public enum Classifier {
     /// Needed context (estimated tokens) above which a question without a selection is multi-file work.
     public static let localContextTokens = 8_000
+    /// Confidence below which the rules ask the local model for a second opinion.
+    public static let opinionThreshold = 0.6
 
     static let strongDocPhrases = [
         "doc comment", "doc comments", "docstring", "docstrings", "docc", "document", "documents", "documentation",
-        "documenting", "documented", "summary line", "jsdoc", "javadoc", "header doc", "headerdoc",
+        "documenting", "documented", "summary line", "jsdoc", "javadoc", "header doc", "headerdoc", "docs",
+    ]
+    /// DocC's field markers: naming one asks for documentation.
+    static let docFieldMarkers = ["- returns", "- parameter", "- throws", "- precondition", "- complexity", "- note:"]
+    static let comparisonPhrases = [
+        "compare", "compared", "comparing", "comparison", "difference between", "differences between", "different from",
+        "differ", "differs", "versus", "vs", "relationship between", "work together", "fit together", "interact with",
+    ]
+    static let overviewPhrases = [
+        "overview", "organized", "organised", "organization", "organisation", "structured", "structure of", "layout of",
+        "big picture", "high level", "tour of", "map of",
+    ]
+    static let containerNouns: Set<String> = [
+        "module", "modules", "package", "packages", "repository", "repo", "codebase", "project", "folder", "directory",
+        "target", "targets", "library", "framework",
+    ]
+    /// Words of questions about the developer's tools and machine rather than the code.
+    static let toolWords: Set<String> = [
+        "install", "installing", "installed", "installation", "download", "upgrade", "toolchain", "xcode", "homebrew",
+        "brew", "windows", "linux", "macos", "ubuntu", "docker", "weather", "ide",
     ]
     static let weakDocPhrases = ["comment", "comments", "summary", "parameter docs", "returns section"]
     static let explainPhrases = [
@@ -232,7 +302,8 @@ public enum Classifier {
             phrases.filter { phraseText.contains(" " + $0 + " ") }
         }
         let trimmed = text.trimmingWhitespace()
-        let docMarker = text.contains("///") || text.contains("/**")
+        let lowered = text.lowercased()
+        let docMarker = text.contains("///") || text.contains("/**") || docFieldMarkers.contains { lowered.contains($0) }
         let strongDoc = matches(strongDocPhrases)
         var weakDoc = matches(weakDocPhrases)
         if phraseText.contains(" comment out ") { weakDoc.removeAll { $0 == "comment" } }
@@ -240,9 +311,16 @@ public enum Classifier {
         let explainWords = matches(explainPhrases)
         let testing = words.filter(testWords.contains)
         let writesTests = !testing.isEmpty && words.contains(where: testVerbs.contains)
-        let isQuestion = !polite && (trimmed.hasSuffix("?") && !docMarker || (words.first.map(questionStarters.contains) ?? false))
         let edits = words.filter(editVerbs.contains)
         let leadingEdit = words.first.map(editVerbs.contains) ?? false
+        let startsAsQuestion = words.first.map(questionStarters.contains) ?? false
+        // "Docs for X?", "rename this?": a terse request with a question mark, not a question.
+        let requestFragment = !startsAsQuestion && explainWords.isEmpty && (!strongDoc.isEmpty || leadingEdit || writesTests)
+        let isQuestion = !polite && (trimmed.hasSuffix("?") && !docMarker && !requestFragment || startsAsQuestion)
+        let comparison = matches(comparisonPhrases)
+        let overview = matches(overviewPhrases)
+        let containers = words.filter(containerNouns.contains)
+        let tools = words.filter(toolWords.contains)
         let strongScope = matches(strongScopePhrases)
         let weakScope = matches(weakScopePhrases)
         let local = matches(localQualifiers)
@@ -263,6 +341,9 @@ public enum Classifier {
         add("words.edit", list(edits))
         add("words.scope", list(strongScope + weakScope))
         add("words.local", list(local))
+        add("words.compare", list(comparison))
+        add("words.overview", list(overview))
+        add("words.tools", list(tools))
         add("words.code", list(nouns))
         add("question", "\(isQuestion)")
         add("selection.lines", request.selection.map { "\($0.count)" } ?? "none")
@@ -288,6 +369,16 @@ public enum Classifier {
             decisive.formUnion(["words.scope", "words.local"])
             if definitionFiles.count + referenceFiles.count > 1 { confidence += 0.05; decisive.insert("symbols.referenceFiles") }
             if hasSelection { confidence -= 0.1; decisive.insert("selection.lines") }
+        } else if !overview.isEmpty && !hasSelection && (!containers.isEmpty || !request.symbols.isEmpty) {
+            kind = .multiFile
+            rule = "module-overview"
+            confidence = 0.85
+            decisive.formUnion(["words.overview", "words.code", "selection.lines"])
+        } else if !comparison.isEmpty && !hasSelection && (definitionFiles.count >= 2 || request.symbols.count >= 2) {
+            kind = .multiFile
+            rule = "comparison-across-files"
+            confidence = definitionFiles.count >= 2 ? 0.85 : 0.7
+            decisive.formUnion(["words.compare", "symbols.named", "symbols.definitionFiles", "selection.lines"])
         } else if writesTests && !isQuestion {
             kind = .tests
             rule = "tests"
@@ -311,6 +402,16 @@ public enum Classifier {
                 rule = "question-about-selection"
                 confidence = 0.9
                 decisive.insert("selection.lines")
+            } else if words.first == "where" {
+                kind = .multiFile
+                rule = "question-locating-code"
+                confidence = 0.8
+                decisive.formUnion(["selection.lines"])
+            } else if !tools.isEmpty && request.file == nil && declared.isEmpty {
+                kind = .other
+                rule = "question-about-tools"
+                confidence = 0.75
+                decisive.formUnion(["words.tools", "file", "symbols.named"])
             } else if definitionFiles.count >= 2 {
                 kind = .multiFile
                 rule = "question-spanning-files"
@@ -324,7 +425,8 @@ public enum Classifier {
             } else if anchored {
                 kind = .explain
                 rule = "question-about-code"
-                confidence = request.file != nil || !declared.isEmpty ? 0.8 : 0.6
+                // Names the repository only uses (a platform, an imported module) anchor weakly.
+                confidence = request.file != nil || !declared.isEmpty ? 0.8 : nouns.isEmpty ? 0.5 : 0.6
                 decisive.formUnion(["file", "symbols.named", "words.code"])
             } else {
                 kind = .other
@@ -371,6 +473,6 @@ public enum Classifier {
         confidence = (min(0.99, max(0.05, confidence)) * 100).rounded() / 100
         features = features.map { ClassificationFeature(name: $0.name, value: $0.value, decisive: decisive.contains($0.name)) }
         features.insert(ClassificationFeature(name: "rule", value: rule, decisive: true), at: 0)
-        return Classification(kind: kind, confidence: confidence, features: features)
+        return ClassifierOpinion.rulesDecided(Classification(kind: kind, confidence: confidence, features: features))
     }
 }
