@@ -40,21 +40,17 @@ public final class Workspace: Sendable {
     }
 
     /// The cache of the local model's opinions on requests the rules were unsure of.
-    private var opinionCache: DocstringCache {
-        state.withLock { state in
-            if let cache = state.opinionCache { return cache }
-            let cache = DocstringCache(path: repository.gitDirectory + "/assist/classifier-opinions.json")
-            state.opinionCache = cache
-            return cache
-        }
-    }
+    private var opinionCache: DocstringCache { cache(\.opinionCache, file: "classifier-opinions.json") }
 
     /// The docstring cache (`<git dir>/assist/docstrings.json`), read once and shared by every request.
-    private var docstringCache: DocstringCache {
+    private var docstringCache: DocstringCache { cache(\.docstringCache, file: "docstrings.json") }
+
+    /// A cache under `<git dir>/assist/`, read on first use and shared by every request.
+    private func cache(_ slot: WritableKeyPath<State, DocstringCache?> & Sendable, file: String) -> DocstringCache {
         state.withLock { state in
-            if let cache = state.docstringCache { return cache }
-            let cache = DocstringCache(path: repository.gitDirectory + "/assist/docstrings.json")
-            state.docstringCache = cache
+            if let cache = state[keyPath: slot] { return cache }
+            let cache = DocstringCache(path: repository.gitDirectory + "/assist/" + file)
+            state[keyPath: slot] = cache
             return cache
         }
     }

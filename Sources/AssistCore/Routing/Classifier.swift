@@ -130,8 +130,8 @@ public enum ClassificationDecider: String, Sendable, Hashable, Codable {
 /// The kind of a request, how sure the classifier is, and the features behind it.
 public struct Classification: Sendable, Hashable {
     public var kind: RequestKind
-    /// From 0 to 1; two decimals. For the rules, the share of requests of the labelled sets that the
-    /// deciding rule classifies right (see ``Classifier``); a model's opinion keeps the rules' figure.
+    /// From 0 to 1; two decimals: the deciding rule's figure, checked against the labelled sets (see
+    /// ``Classifier``); a model's opinion keeps the rules' figure.
     public var confidence: Double
     /// Every feature computed, in a fixed order; the first is `rule`, the rule that decided.
     public var features: [ClassificationFeature]
@@ -202,10 +202,10 @@ public struct Classification: Sendable, Hashable {
 /// (`question-locating-code`); and questions about installing or setting up tools that name no code
 /// of the repository (`question-about-tools`) → other.
 ///
-/// Confidence is calibrated: each rule starts from the share of the labelled requests it decides
-/// that it decides right (both sets of `scripts/eval-routing`, smoothed toward 0.5 for rules seen
-/// rarely), so a confidence below ``opinionThreshold`` marks the rules that are wrong often enough to
-/// ask the local model.
+/// Confidence is each rule's stated figure, checked against the labelled sets: `scripts/eval-routing`
+/// prints every rule's confidence next to how often it was right. The rules below
+/// ``opinionThreshold`` (a bare selection, an edit with no target, no rule, a question anchored only by
+/// names the repository uses) are those no better than a guess, where the local model is asked.
 public enum Classifier {
     /// Needed context (estimated tokens) above which a question without a selection is multi-file work.
     public static let localContextTokens = 8_000
