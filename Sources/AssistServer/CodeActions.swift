@@ -64,6 +64,15 @@ extension Server {
             actions.append(CodeAction(
                 title: title, kind: selectionKind,
                 command: Command(title: title, command: RefactorCommandArguments.command, arguments: [argument])))
+            // A stock client cannot ask for an instruction: these carry theirs.
+            for (name, instruction) in Self.namedRefactors {
+                let title = "Refactor with assist: \(name)"
+                let named = RefactorCommandArguments(uri: input.uri, range: request.range, version: input.version, instruction: instruction)
+                let argument = (try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(named))) ?? .null
+                actions.append(CodeAction(
+                    title: title, kind: selectionKind,
+                    command: Command(title: title, command: RefactorCommandArguments.command, arguments: [argument])))
+            }
         }
         let line = request.range.start.line
         if wanted(declarationKind), line >= 0,
@@ -82,6 +91,13 @@ extension Server {
         }
         return actions
     }
+
+    /// The refactors offered with their instruction, for clients that cannot prompt: (title, instruction).
+    static let namedRefactors = [
+        ("simplify", "Simplify this code without changing what it does"),
+        ("early returns", "Replace nested conditions with early returns (guard)"),
+        ("extract a helper", "Extract the selected code into a private helper function"),
+    ]
 
     private static func command(_ title: String, _ arguments: DocstringCommandArguments) -> Command {
         let argument = (try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(arguments))) ?? .null

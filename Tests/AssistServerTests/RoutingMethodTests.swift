@@ -124,6 +124,13 @@ struct RoutingMethodTests {
         ])["result"]?.arrayValue)
         let action = try #require(actions.first { $0["command"]?["command"] == "assist.refactor" }, "\(actions)")
         #expect(action["title"] == "Refactor selection with assist…")
+        // For clients that cannot prompt, named refactors carry their instruction.
+        let named = actions.filter { $0["title"]?.stringValue?.hasPrefix("Refactor with assist: ") == true }
+        #expect(named.map { $0["title"]?.stringValue ?? "" } == [
+            "Refactor with assist: simplify", "Refactor with assist: early returns", "Refactor with assist: extract a helper",
+        ])
+        #expect(named.first?["command"]?["arguments"]?.arrayValue?.first?["instruction"] == "Simplify this code without changing what it does")
+        #expect(named.allSatisfy { $0["command"]?["arguments"]?.arrayValue?.first?["range"] == selection })
         var argument = try #require(action["command"]?["arguments"]?.arrayValue?.first)
         #expect(argument["version"] == 3)
         // Without an instruction the command says what it needs.
