@@ -35,18 +35,42 @@ public struct CodeActionContext: Codable, Sendable, Hashable {
     }
 }
 
-/// LSP `CodeAction`, as the daemon fills it: a title, a kind and a command (never an eager edit).
+/// LSP `CodeAction`, as the daemon fills it: a title, a kind, and either a command that
+/// `workspace/executeCommand` runs, or (for a client that resolves `edit`) `data` that
+/// `codeAction/resolve` turns into the `edit`. `textDocument/codeAction` never computes an edit.
 public struct CodeAction: Codable, Sendable, Hashable {
     public var title: String
     /// `refactor.rewrite` (one declaration) or `source` (the whole file).
     public var kind: String
-    public var command: Command
+    public var command: Command?
+    /// Filled by `codeAction/resolve`.
+    public var edit: WorkspaceEdit?
+    /// What `codeAction/resolve` needs: a `DocstringCommandArguments` value.
+    public var data: JSONValue?
 
-    public init(title: String, kind: String, command: Command) {
+    public init(title: String, kind: String, command: Command? = nil, edit: WorkspaceEdit? = nil, data: JSONValue? = nil) {
         self.title = title
         self.kind = kind
         self.command = command
+        self.edit = edit
+        self.data = data
     }
+}
+
+/// `codeAction/resolve`: the client sends back an action `textDocument/codeAction` offered without
+/// its edit; the daemon writes the comments its `data` names, checks them and answers the action
+/// with `edit` filled in.
+public struct CodeActionResolveRequest: RequestType, Hashable {
+    public static let method = "codeAction/resolve"
+    public typealias Response = CodeAction
+
+    public var action: CodeAction
+
+    public init(action: CodeAction) { self.action = action }
+
+    public init(from decoder: any Decoder) throws { action = try CodeAction(from: decoder) }
+
+    public func encode(to encoder: any Encoder) throws { try action.encode(to: encoder) }
 }
 
 /// LSP `Command`: what `workspace/executeCommand` runs when the user picks the action.
@@ -65,7 +89,12 @@ public struct Command: Codable, Sendable, Hashable {
 /// LSP `CodeActionOptions`, the value of `capabilities.codeActionProvider`.
 public struct CodeActionOptions: Codable, Sendable, Hashable {
     public var codeActionKinds: [String]
-    public init(codeActionKinds: [String]) { self.codeActionKinds = codeActionKinds }
+    /// The daemon answers `codeAction/resolve` (for clients that resolve `edit`).
+    public var resolveProvider: Bool?
+    public init(codeActionKinds: [String], resolveProvider: Bool? = nil) {
+        self.codeActionKinds = codeActionKinds
+        self.resolveProvider = resolveProvider
+    }
 }
 
 /// The code action kinds the daemon offers.

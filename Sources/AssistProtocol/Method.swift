@@ -37,6 +37,7 @@ public enum MethodRegistry {
         WorkspaceSymbolRequest.self,
         DocstringRequest.self,
         CodeActionRequest.self,
+        CodeActionResolveRequest.self,
         ExecuteCommandRequest.self,
         ClassifyRequest.self,
         RefactorRequest.self,
@@ -61,6 +62,7 @@ public enum MethodRegistry {
     /// Requests the daemon sends to the client.
     public static let serverRequests: [any RequestType.Type] = [
         ApplyWorkspaceEditRequest.self,
+        WorkDoneProgressCreateRequest.self,
     ]
 
     /// All methods with their kind and direction.

@@ -33,3 +33,15 @@ public struct WorkDoneProgress: Codable, Sendable, Hashable {
         self.cancellable = cancellable
     }
 }
+
+/// `window/workDoneProgress/create`, sent by the daemon: asks a client that announced
+/// `window.workDoneProgress` to show progress under a token the daemon chose, for work the client
+/// did not pass a `workDoneToken` for (`codeAction/resolve`).
+public struct WorkDoneProgressCreateRequest: RequestType, Hashable {
+    public static let method = "window/workDoneProgress/create"
+    public typealias Response = VoidResponse
+
+    public var token: ProgressToken
+
+    public init(token: ProgressToken) { self.token = token }
+}

@@ -121,7 +121,7 @@ extension Server {
         return InitializeResult(
             capabilities: ServerCapabilities(
                 textDocumentSync: TextDocumentSyncOptions(openClose: true, change: 2),
-                codeActionProvider: CodeActionOptions(codeActionKinds: AssistCodeActionKind.all),
+                codeActionProvider: CodeActionOptions(codeActionKinds: AssistCodeActionKind.all, resolveProvider: true),
                 executeCommandProvider: ExecuteCommandOptions(commands: ExecuteCommandRequest.commands),
                 workspaceSymbolProvider: true,
                 experimental: AssistCapabilities(methods: assistMethods)

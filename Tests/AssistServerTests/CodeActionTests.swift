@@ -65,7 +65,7 @@ struct CodeActionTests {
         let client = try TestClient.inProcess()
         let reply = try await client.initialize(rootPath: fixture.path, capabilities: editingClient)
         let capabilities = try #require(reply["result"]?["capabilities"], "\(reply)")
-        #expect(capabilities["codeActionProvider"] == ["codeActionKinds": ["refactor.rewrite", "source"]])
+        #expect(capabilities["codeActionProvider"] == ["codeActionKinds": ["refactor.rewrite", "source"], "resolveProvider": true])
         #expect(capabilities["executeCommandProvider"] == ["commands": ["assist.docstring", "assist.refactor"]])
         #expect(try await client.shutdownAndExit() == 0)
     }
