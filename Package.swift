@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // libgit2 from the system (Debian: libgit2-dev). Only AssistGit imports it.
@@ -27,8 +28,12 @@ let package = Package(
         // no link followed, nothing in .git/ but .git/assist/, bounded reads, atomic writes.
         .target(name: "AssistFiles"),
 
-        // The repository index: file set, content-addressed analysis results, persistence.
-        .target(name: "AssistIndex", dependencies: ["AssistGit", "AssistCore", "AssistSwift", "AssistFiles"]),
+        // The repository index: file set, content-addressed analysis results, persistence, and the
+        // index database (SQLite with FTS5 through GRDB, Debian's libsqlite3). Only AssistIndex imports GRDB.
+        .target(
+            name: "AssistIndex",
+            dependencies: ["AssistGit", "AssistCore", "AssistSwift", "AssistFiles", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
 
         // Docstrings end to end: choose declarations, prompt, parse, render, validate, diff.
         .target(name: "AssistDocstrings", dependencies: ["AssistCore", "AssistSwift", "AssistFiles"]),

@@ -27,6 +27,9 @@ struct IndexCommand: AsyncParsableCommand {
     @Flag(help: "Print the figures as JSON.")
     var json = false
 
+    @Flag(help: "Check the index database file first (SQLite's quick_check) and rebuild it if it is damaged.")
+    var verify = false
+
     func run() async throws {
         let start = path ?? FileManager.default.currentDirectoryPath
         let workspace: Workspace
@@ -37,6 +40,9 @@ struct IndexCommand: AsyncParsableCommand {
         } catch {
             FileHandle.standardError.write(Data("assist index: \(error)\n".utf8))
             throw ExitCode.failure
+        }
+        if verify, let problem = try? await workspace.verifyIndexDatabase() {
+            FileHandle.standardError.write(Data("assist index: the index database was damaged (\(problem)); it was rebuilt\n".utf8))
         }
         let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1 && !json)
         let summary: WorkspaceIndexSummary
@@ -99,13 +105,39 @@ enum IndexReport {
         lines.append("public API: \(summary.publicAPI) declarations, \(summary.publicAPIDocumented) documented, \(undocumented) undocumented")
         lines.append("cache: \(figures.cacheLoad); \(figures.cacheHits) hits, \(figures.cacheMisses) misses, \(figures.analyses) analyses, \(figures.cacheFileBytes) bytes on disk")
         if let error = figures.cacheWriteError { lines.append("cache not written: \(error)") }
+        let database = summary.database
+        let sync = database.sync
+        lines.append(
+            "database: \(database.path ?? "in memory"), \(database.bytes) bytes on disk; this refresh wrote \(sync.filesWritten) files, "
+                + "removed \(sync.filesRemoved), added \(sync.blobsAdded) blobs, removed \(sync.blobsRemoved)")
+        if let note = database.note { lines.append("database \(note)") }
         let total = figures.timings.values.reduce(0, +)
-        lines.append(String(format: "time: %.3f s (", total) + IndexFigures.Phase.allCases.compactMap { phase in
+        var time = String(format: "time: %.3f s in the index (", total) + IndexFigures.Phase.allCases.compactMap { phase in
             figures.timings[phase].map { String(format: "%@ %.3f", phase.rawValue, $0) }
-        }.joined(separator: ", ") + ")")
+        }.joined(separator: ", ") + ")"
+        if let wall = ProcessClock.secondsSinceStart() {
+            time += String(format: "; %.3f s since the process started (start-up, opening the repository and this report included)", wall)
+        }
+        lines.append(time)
         return lines.joined(separator: "\n") + "\n"
     }
 
+}
+
+/// The wall time of this process so far, from the kernel's record of when it started.
+enum ProcessClock {
+    /// Seconds since the process started (10 ms resolution), or `nil` where `/proc` cannot tell.
+    static func secondsSinceStart() -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+              let uptime = try? String(contentsOfFile: "/proc/uptime", encoding: .utf8),
+              let close = stat.lastIndex(of: ")")
+        else { return nil }
+        // Fields after the command name (which may hold spaces); starttime is field 22 of the line.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 19, let ticks = Double(fields[19]), let now = Double(uptime.split(separator: " ").first ?? "") else { return nil }
+        let hertz = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return max(0, now - ticks / max(1, hertz))
+    }
 }
 
 /// `--json` output: the wire values, pretty-printed with sorted keys.

@@ -98,6 +98,8 @@ public struct IndexFigures: Sendable, Equatable {
         case analyze
         /// Writing the cache file.
         case saveCache
+        /// Bringing the index database to the file set.
+        case database
     }
 
     /// The number of files listed, deleted ones included.

@@ -166,6 +166,20 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
         _ = state.withLock { $0.overlays.removeValue(forKey: path) }
     }
 
+    /// The bytes of a blob of the file set: the working-tree file at `path` when it still has that
+    /// content, else the object from the repository.
+    ///
+    /// - Parameters:
+    ///   - blob: The blob id.
+    ///   - path: A path of the file set with that blob.
+    /// - Returns: The bytes, or `nil` when neither holds them.
+    public func bytes(of blob: ObjectID, path: String) -> [UInt8]? {
+        if let workingTree, case .file(let bytes) = workingTree.read(path), (try? ObjectID.hashBlob(bytes)) == blob {
+            return bytes
+        }
+        return try? repository.blob(blob)
+    }
+
     /// The paths that have an overlay.
     public var overlaidPaths: [String] {
         state.withLock { $0.overlays.keys.sorted() }
@@ -182,11 +196,16 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
     /// - Parameter progress: Called from worker threads as blobs are analysed, with the number
     ///   done and the number to do (at most about a hundred calls per run); not called when nothing
     ///   needs analysing.
+    ///   - analyzed: Called from worker threads with each blob analysed in this run: its id, its
+    ///     bytes and the result (so a caller can derive more from the bytes while they are read).
     /// - Returns: The figures of this run.
     /// - Throws: ``GitError`` when the repository cannot be read. A cache file that cannot be read
     ///   or written is never an error: it is rebuilt, and ``IndexFigures/cacheLoad`` says why.
     @discardableResult
-    public func refresh(progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) throws(GitError) -> IndexFigures {
+    public func refresh(
+        progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil,
+        analyzed: (@Sendable (ObjectID, [UInt8], Analyzer.Result) -> Void)? = nil
+    ) throws(GitError) -> IndexFigures {
         try state.withLock { (state) throws(GitError) -> IndexFigures in
             var figures = IndexFigures()
             if !state.cacheLoaded {
@@ -206,7 +225,7 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
             var listed = try listFiles(figures: &figures, reuse: &state.staged)
             let hashed = hashWorkingTree(&listed, figures: &figures)
             let (changed, used) = analyzeMissing(
-                files: listed, hashed: hashed, cache: &state.cache, figures: &figures, progress: progress)
+                files: listed, hashed: hashed, cache: &state.cache, figures: &figures, progress: progress, analyzed: analyzed)
             if changed {
                 state.cacheDirty = true
             }
@@ -426,7 +445,8 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
     /// - Returns: Whether any record was added or replaced, and the blobs of analysable files.
     private func analyzeMissing(
         files listed: [Listed], hashed: [ObjectID: [UInt8]], cache: inout ResultCache,
-        figures: inout IndexFigures, progress: (@Sendable (Int, Int) -> Void)?
+        figures: inout IndexFigures, progress: (@Sendable (Int, Int) -> Void)?,
+        analyzed: (@Sendable (ObjectID, [UInt8], Analyzer.Result) -> Void)?
     ) -> (changed: Bool, used: Set<ObjectID>) {
         let start = ContinuousClock.now
         var jobs: [Job] = []
@@ -460,7 +480,7 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
             return (false, hits)
         }
 
-        let produced = runJobs(jobs, progress: progress)
+        let produced = runJobs(jobs, progress: progress, analyzed: analyzed)
         figures.analyses = produced.analyses
         for (blob, record) in produced.records {
             cache.records[blob] = record
@@ -470,7 +490,9 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
     }
 
     /// Runs jobs on worker threads; each opens its own repository handle for blob reads.
-    private func runJobs(_ jobs: [Job], progress: (@Sendable (Int, Int) -> Void)?) -> (records: [(ObjectID, BlobRecord)], analyses: Int) {
+    private func runJobs(
+        _ jobs: [Job], progress: (@Sendable (Int, Int) -> Void)?, analyzed: (@Sendable (ObjectID, [UInt8], Analyzer.Result) -> Void)?
+    ) -> (records: [(ObjectID, BlobRecord)], analyses: Int) {
         let workers = min(options.workers, max(1, jobs.count / 16 + 1))
         let next = Atomic<Int>(0)
         let done = Atomic<Int>(0)
@@ -514,6 +536,7 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
                 if !isBinary, bytes.count <= maxFileSize, analyzer.accepts(language) {
                     let result = analyzer.analyze(bytes, path: job.path)
                     analyses += 1
+                    analyzed?(job.blob, bytes, result)
                     if let encoded = try? encoder.encode(result) {
                         record.payload = .owned(Array(encoded))
                     }

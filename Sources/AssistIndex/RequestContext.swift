@@ -84,7 +84,9 @@ public struct RequestContextGatherer: Sendable {
         instruction: String, file: String?, selection: ClosedRange<Int>?, text: String? = nil,
         analyses known: [String: SwiftFileAnalysis]? = nil
     ) throws(GitError) -> ClassificationRequest {
-        let analyses = known ?? analyses()
+        guard let analyses = known else {
+            return try classificationRequestFromDatabase(instruction: instruction, file: file, selection: selection, text: text)
+        }
         let names = QueryTerms.identifiers(in: instruction)
         let locations = try locations(of: names, analyses: analyses)
         let symbols = locations.map {
@@ -93,18 +95,8 @@ public struct RequestContextGatherer: Sendable {
         var selectionFacts: SelectionFacts?
         var contextTokens: Int?
         if let file, let selection {
-            let source = text ?? readText(file)
-            let analysis = source.map { SwiftAnalyzer.analyze(source: $0) } ?? analyses[file]
-            if let source {
-                let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
-                let lower = max(1, selection.lowerBound), upper = min(lines.count, selection.upperBound)
-                let selected = lower <= upper ? lines[(lower - 1)..<upper].joined(separator: "\n") : ""
-                let declarations = analysis.map { Self.declarations(in: selection, of: $0) } ?? []
-                selectionFacts = SelectionFacts(
-                    lines: selection.count, tokens: TokenEstimate.of(selected), declarations: declarations.count,
-                    undocumentedDeclarations: declarations.filter { $0.docComment == nil }.count)
-                contextTokens = selectionFacts?.tokens
-            }
+            selectionFacts = self.selectionFacts(file: file, selection: selection, text: text)
+            contextTokens = selectionFacts?.tokens
         } else {
             var bytes = 0
             for location in locations {
@@ -119,6 +111,20 @@ public struct RequestContextGatherer: Sendable {
         return ClassificationRequest(
             instruction: instruction, file: file, selection: selection, selectionFacts: selectionFacts,
             symbols: symbols, contextTokens: contextTokens)
+    }
+
+    /// What a selection holds: its lines, tokens and declarations (from the text as the request
+    /// sees it), or `nil` when the file cannot be read.
+    func selectionFacts(file: String, selection: ClosedRange<Int>, text: String?) -> SelectionFacts? {
+        guard let source = text ?? readText(file) else { return nil }
+        let analysis = SwiftAnalyzer.analyze(source: source)
+        let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+        let lower = max(1, selection.lowerBound), upper = min(lines.count, selection.upperBound)
+        let selected = lower <= upper ? lines[(lower - 1)..<upper].joined(separator: "\n") : ""
+        let declarations = Self.declarations(in: selection, of: analysis)
+        return SelectionFacts(
+            lines: selection.count, tokens: TokenEstimate.of(selected), declarations: declarations.count,
+            undocumentedDeclarations: declarations.filter { $0.docComment == nil }.count)
     }
 
     /// The declarations that start in a line range, or else the innermost one holding its first line.
@@ -137,27 +143,34 @@ public struct RequestContextGatherer: Sendable {
         var documents: [ContextDocument] = []
         for (path, analysis) in analyses {
             guard let text = readText(path) else { continue }
-            let declarations = analysis.declarations.map { declaration in
-                ContextDeclaration(
-                    name: declaration.name,
-                    lines: (declaration.docComment?.range.start.line ?? declaration.range.start.line)...declaration.range.end.line,
-                    signature: declaration.signature,
-                    declaresType: [.class, .struct, .enum, .actor, .protocol].contains(declaration.kind))
-            }
-            documents.append(ContextDocument(path: path, text: text, declarations: declarations, references: Set(analysis.references.keys)))
+            documents.append(ContextDocument(
+                path: path, text: text, declarations: Self.contextDeclarations(analysis), references: Set(analysis.references.keys)))
         }
         return ContextPacker.Corpus(documents)
     }
 
-    /// Retrieves and packs context for a question.
+    /// A file's declarations as context packing sees them: lines with the doc comment.
+    static func contextDeclarations(_ analysis: SwiftFileAnalysis) -> [ContextDeclaration] {
+        analysis.declarations.map { declaration in
+            ContextDeclaration(
+                name: declaration.name,
+                lines: (declaration.docComment?.range.start.line ?? declaration.range.start.line)...declaration.range.end.line,
+                signature: declaration.signature,
+                declaresType: [.class, .struct, .enum, .actor, .protocol].contains(declaration.kind))
+        }
+    }
+
+    /// Retrieves and packs context for a question from an in-memory corpus of every file: each
+    /// analysis decoded, each file read and its terms counted. The index database's
+    /// ``pack(question:budget:excluding:)`` ranks the same way; this is its reference.
     ///
     /// - Parameters:
     ///   - question: The question.
     ///   - budget: The token budget.
-    ///   - excluding: Files never to pack (for example `privacy.localOnly` files bound for the cloud).
+    ///   - excluding: Files never to pack.
     /// - Returns: The packed context.
     /// - Throws: `GitError` when the index cannot be read.
-    public func pack(question: String, budget: Int, excluding: (String) -> Bool = { _ in false }) throws(GitError) -> PackedContext {
+    public func packFromMemory(question: String, budget: Int, excluding: (String) -> Bool = { _ in false }) throws(GitError) -> PackedContext {
         let analyses = analyses().filter { !excluding($0.key) }
         let symbols = try locations(of: QueryTerms.identifiers(in: question), analyses: analyses)
         return ContextPacker.pack(question: question, corpus: corpus(analyses: analyses), symbols: symbols, budget: budget)

@@ -29,6 +29,18 @@ public struct WorkspaceSymbol: Sendable, Hashable {
     public var isDocumented: Bool
 }
 
+/// The index database as `assist index` reports it.
+public struct WorkspaceDatabaseFigures: Sendable, Hashable {
+    /// The file (`<git common dir>/assist/index.sqlite`), or `nil` in memory.
+    public var path: String?
+    /// Its size on disk (main file and write-ahead log).
+    public var bytes: Int
+    /// Why it was rebuilt or is in memory, if it was.
+    public var note: String?
+    /// What the last synchronisation wrote.
+    public var sync: IndexDatabaseSync
+}
+
 /// What `assist index` and `assist/index/status` report.
 public struct WorkspaceIndexSummary: Sendable {
     public var figures: IndexFigures
@@ -37,65 +49,118 @@ public struct WorkspaceIndexSummary: Sendable {
     public var publicAPIDocumented: Int
     public var filesWithSyntaxErrors: Int
     public var overlays: Int
+    public var database: WorkspaceDatabaseFigures
 }
 
 /// A repository's index with Swift analysis: files, declarations, symbols and public-API counts,
-/// kept current incrementally. Per-blob summaries are derived once per blob (like the analyses),
-/// so a refresh after one change re-derives one file. `state`'s mutex guards the summaries.
+/// kept current incrementally, and queried in the index database (``IndexDatabase``): a refresh
+/// writes the rows of new blobs and of paths that changed, and every question asks the database,
+/// so nothing is decoded or re-read per request. Unsaved buffers (overlays) stay in memory and
+/// win over the database for their paths. `state`'s mutex guards the overlays, the summary and
+/// the database handle.
 public final class SwiftWorkspaceIndex: Sendable {
     public let index: RepositoryIndex<SwiftIndexAnalyzer>
 
-    private struct FileSymbols: Sendable {
+    /// An unsaved buffer: its text and analysis.
+    struct Overlay: Sendable {
+        var text: String
+        var analysis: SwiftFileAnalysis
         var symbols: [WorkspaceSymbol]
-        var references: [String: [SwiftSourcePosition]]
-        var hasSyntaxErrors: Bool
     }
 
     private struct State: Sendable {
-        /// Symbols of committed content by blob, paths filled in per file on use.
-        var byBlob: [ObjectID: FileSymbols] = [:]
-        /// Symbols of each unsaved buffer, by path.
-        var overlays: [String: FileSymbols] = [:]
+        var database: IndexDatabase
+        var overlays: [String: Overlay] = [:]
         var summary: WorkspaceIndexSummary?
-        var symbols: [WorkspaceSymbol] = []
+        var refreshed = false
+        var sync = IndexDatabaseSync()
+        var note: String?
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
+    /// Serialises refreshes of this process (other processes wait on the database's lock).
+    private let refreshing = Mutex(())
 
-    /// Opens the repository at (or above) `path`.
+    /// Opens the repository at (or above) `path`, and its index database.
     ///
     /// - Parameters:
     ///   - path: A directory inside the repository.
-    ///   - options: Index options (size limit, workers, persistence).
+    ///   - options: Index options (size limit, workers, persistence: off keeps the database in memory).
     /// - Throws: `GitError` when `path` is not in a repository.
     public init(at path: String, options: IndexOptions = IndexOptions()) throws(GitError) {
         index = try RepositoryIndex(at: path, analyzer: SwiftIndexAnalyzer(), options: options)
+        let databasePath = index.cachePath.map { ($0 as NSString).deletingLastPathComponent + "/index.sqlite" }
+        let database = IndexDatabase.open(at: databasePath)
+        state = Mutex(State(database: database, note: database.openNote))
     }
 
-    /// Brings the index up to date and recomputes the summary.
+    var database: IndexDatabase { state.withLock { $0.database } }
+
+    /// The unsaved buffers, by path.
+    var overlays: [String: Overlay] { state.withLock { $0.overlays } }
+
+    /// Brings the index up to date, then the database, and recomputes the summary.
     ///
     /// - Parameter progress: Analysis progress (done, total), from worker threads.
     /// - Returns: The summary.
     /// - Throws: `GitError` when the repository cannot be read.
     @discardableResult
     public func refresh(progress: (@Sendable (Int, Int) -> Void)? = nil) throws(GitError) -> WorkspaceIndexSummary {
-        let figures = try index.refresh(progress: progress)
-        let files = index.files.filter { $0.language == .swift && $0.skipReason == nil && $0.blob != nil }
-        let known = state.withLock { $0.byBlob }
-        var byBlob: [ObjectID: FileSymbols] = [:]
-        byBlob.reserveCapacity(files.count)
-        for file in files {
-            guard let blob = file.blob else { continue }
-            if let existing = known[blob] ?? byBlob[blob] {
-                byBlob[blob] = existing
-            } else if let analysis = index.result(for: file.path, includingOverlay: false) {
-                byBlob[blob] = Self.symbols(of: analysis, path: file.path)
+        try refreshing.withLock { (_) throws(GitError) -> WorkspaceIndexSummary in
+            let collected = Mutex<[ObjectID: BlobRows]>([:])
+            var figures = try index.refresh(progress: progress) { blob, bytes, analysis in
+                let rows = BlobRows(analysis: analysis, text: String(decoding: bytes, as: UTF8.self))
+                collected.withLock { $0[blob] = rows }
+            }
+            let start = ContinuousClock.now
+            let files = index.files.compactMap { file -> IndexDatabase.ListedFile? in
+                guard file.language == .swift, file.skipReason == nil, let blob = file.blob else { return nil }
+                return IndexDatabase.ListedFile(path: file.path, blob: blob)
+            }
+            let rows = collected.withLock { $0 }
+            let fallback: (IndexDatabase.ListedFile) -> BlobRows? = { [index] file in
+                guard let analysis = index.result(for: file.path, includingOverlay: false),
+                      let bytes = index.bytes(of: file.blob, path: file.path)
+                else { return nil }
+                return BlobRows(analysis: analysis, text: String(decoding: bytes, as: UTF8.self))
+            }
+            var database = state.withLock { $0.database }
+            var note: String?
+            var sync: IndexDatabaseSync
+            do {
+                sync = try database.sync(files: files, collected: rows, fallback: fallback)
+            } catch {
+                // A database SQLite finds damaged is rebuilt from the index, never trusted.
+                note = "rebuilt after \(IndexDatabase.describe(error))"
+                database = IndexDatabase.rebuilt(database)
+                sync = (try? database.sync(files: files, collected: rows, fallback: fallback)) ?? IndexDatabaseSync()
+            }
+            figures.timings[.database] = IndexDatabase.seconds(since: start)
+            return state.withLock { state in
+                state.database = database
+                state.refreshed = true
+                state.sync = sync
+                if let note { state.note = note }
+                return rebuild(&state, figures: figures)
             }
         }
-        return state.withLock { state in
-            state.byBlob = byBlob
-            return rebuild(&state, files: files, figures: figures)
+    }
+
+    /// Checks the database file (`PRAGMA quick_check`) and rebuilds it when it is damaged.
+    ///
+    /// - Returns: What was wrong, or `nil` when it was sound.
+    @discardableResult
+    public func verifyDatabase() -> String? {
+        let database = state.withLock { $0.database }
+        guard let problem = database.verify() else { return nil }
+        let fresh = IndexDatabase.rebuilt(database)
+        state.withLock { state in
+            state.database = fresh
+            state.note = "rebuilt: \(problem)"
+            state.summary = nil
         }
+        _ = try? refresh()
+        return problem
     }
 
     /// Sets an unsaved buffer's text for a path (editor text sync), or removes it with `nil`.
@@ -106,9 +171,9 @@ public final class SwiftWorkspaceIndex: Sendable {
     public func setOverlay(path: String, text: String?) {
         if let text {
             let analysis = index.overlay(path: path, text: text)
-            let symbols = Self.symbols(of: analysis, path: path)
+            let overlay = Overlay(text: text, analysis: analysis, symbols: Self.symbols(of: analysis, path: path))
             state.withLock { state in
-                state.overlays[path] = symbols
+                state.overlays[path] = overlay
                 state.summary = nil
             }
         } else {
@@ -119,16 +184,16 @@ public final class SwiftWorkspaceIndex: Sendable {
         }
     }
 
-    /// The summary of the last refresh (buffers included), refreshing first if there was none.
+    /// The summary of the last refresh (buffers included), refreshing first if this process has not.
     ///
     /// - Returns: The summary.
     /// - Throws: `GitError` when a first refresh fails.
     public func summary() throws(GitError) -> WorkspaceIndexSummary {
-        if let summary = state.withLock({ $0.summary }) { return summary }
-        if index.files.isEmpty, state.withLock({ $0.byBlob.isEmpty }) { return try refresh() }
-        let files = index.files.filter { $0.language == .swift && $0.skipReason == nil && $0.blob != nil }
+        let (summary, refreshed) = state.withLock { ($0.summary, $0.refreshed) }
+        if let summary { return summary }
+        if !refreshed { return try refresh() }
         let figures = index.figures
-        return state.withLock { rebuild(&$0, files: files, figures: figures) }
+        return state.withLock { rebuild(&$0, figures: figures) }
     }
 
     /// Symbols matching a query, best first (`workspace/symbol`).
@@ -140,8 +205,18 @@ public final class SwiftWorkspaceIndex: Sendable {
     /// - Throws: `GitError` when a first refresh fails.
     public func symbols(matching query: String, limit: Int = 100) throws(GitError) -> [WorkspaceSymbol] {
         _ = try summary()
-        let symbols = state.withLock { $0.symbols }
-        return SymbolMatcher.rank(query: query, symbols.map { ($0.name, $0) }, limit: limit)
+        let (database, overlays) = state.withLock { ($0.database, $0.overlays) }
+        var names = Set((try? database.declaredNames()) ?? [])
+        for overlay in overlays.values { names.formUnion(overlay.symbols.map(\.name)) }
+        let ranked = SymbolMatcher.rank(query: query, names.sorted().map { ($0, $0) }, limit: limit)
+        let stored = (try? database.symbols(named: ranked)) ?? []
+        var byName: [String: [WorkspaceSymbol]] = [:]
+        for (path, overlay) in overlays.sorted(by: { $0.key < $1.key }) {
+            _ = path
+            for symbol in overlay.symbols { byName[symbol.name, default: []].append(symbol) }
+        }
+        for symbol in stored where overlays[symbol.path] == nil { byName[symbol.name, default: []].append(symbol) }
+        return Array(ranked.flatMap { byName[$0] ?? [] }.prefix(limit))
     }
 
     /// Where a name is used across the repository (unsaved buffers instead of their files): the
@@ -152,56 +227,42 @@ public final class SwiftWorkspaceIndex: Sendable {
     /// - Throws: `GitError` when a first refresh fails.
     public func references(to name: String) throws(GitError) -> [(path: String, position: SwiftSourcePosition)] {
         _ = try summary()
-        let files = index.files.filter { $0.language == .swift && $0.skipReason == nil && $0.blob != nil }
-        return state.withLock { state in
-            var found: [(path: String, position: SwiftSourcePosition)] = []
-            for (path, overlay) in state.overlays {
-                found += (overlay.references[name] ?? []).map { (path, $0) }
-            }
-            for file in files where state.overlays[file.path] == nil {
-                guard let blob = file.blob, let entry = state.byBlob[blob] else { continue }
-                found += (entry.references[name] ?? []).map { (file.path, $0) }
-            }
-            return found.sorted { $0.path != $1.path ? $0.path < $1.path : $0.position < $1.position }
+        let (database, overlays) = state.withLock { ($0.database, $0.overlays) }
+        var found: [(path: String, position: SwiftSourcePosition)] = []
+        for (path, overlay) in overlays {
+            found += (overlay.analysis.references[name] ?? []).map { (path, $0) }
         }
+        for (path, positions) in (try? database.usePositions(of: name)) ?? [] where overlays[path] == nil {
+            found += positions.map { (path, $0) }
+        }
+        return found.sorted { $0.path != $1.path ? $0.path < $1.path : $0.position < $1.position }
     }
 
-    private func rebuild(_ state: inout State, files: [IndexedFile], figures: IndexFigures) -> WorkspaceIndexSummary {
-        var symbols: [WorkspaceSymbol] = []
-        var filesWithErrors = 0
-        var seenPaths = Set<String>()
-        for (path, overlay) in state.overlays.sorted(by: { $0.key < $1.key }) {
-            seenPaths.insert(path)
-            symbols += overlay.symbols
-            if overlay.hasSyntaxErrors { filesWithErrors += 1 }
+    private func rebuild(_ state: inout State, figures: IndexFigures) -> WorkspaceIndexSummary {
+        let overlaid = Set(state.overlays.keys)
+        let stored = (try? state.database.counts(excluding: overlaid)) ?? (declarations: 0, publicAPI: 0, documented: 0, filesWithErrors: 0)
+        var declarations = stored.declarations, publicAPI = stored.publicAPI, documented = stored.documented
+        var errors = stored.filesWithErrors
+        for overlay in state.overlays.values {
+            declarations += overlay.symbols.count
+            publicAPI += overlay.symbols.filter(\.isPublicAPI).count
+            documented += overlay.symbols.filter { $0.isPublicAPI && $0.isDocumented }.count
+            if overlay.analysis.hasSyntaxErrors { errors += 1 }
         }
-        for file in files where !seenPaths.contains(file.path) {
-            guard let blob = file.blob, let entry = state.byBlob[blob] else { continue }
-            symbols += entry.symbols.map { symbol in
-                var symbol = symbol
-                symbol.path = file.path
-                return symbol
-            }
-            if entry.hasSyntaxErrors { filesWithErrors += 1 }
-        }
-        let publicAPI = symbols.filter(\.isPublicAPI)
         let summary = WorkspaceIndexSummary(
-            figures: figures, declarations: symbols.count, publicAPI: publicAPI.count,
-            publicAPIDocumented: publicAPI.filter(\.isDocumented).count, filesWithSyntaxErrors: filesWithErrors,
-            overlays: state.overlays.count)
-        state.symbols = symbols
+            figures: figures, declarations: declarations, publicAPI: publicAPI,
+            publicAPIDocumented: documented, filesWithSyntaxErrors: errors, overlays: state.overlays.count,
+            database: WorkspaceDatabaseFigures(
+                path: state.database.path, bytes: state.database.bytesOnDisk, note: state.note, sync: state.sync))
         state.summary = summary
         return summary
     }
 
-    private static func symbols(of analysis: SwiftFileAnalysis, path: String) -> FileSymbols {
-        FileSymbols(
-            symbols: analysis.declarations.map {
-                WorkspaceSymbol(
-                    name: $0.name, fullName: $0.fullName, kind: $0.kind, path: path, nameRange: $0.nameRange,
-                    containers: $0.containers, isPublicAPI: $0.isPublicAPI, isDocumented: $0.docComment != nil)
-            },
-            references: analysis.references,
-            hasSyntaxErrors: analysis.hasSyntaxErrors)
+    private static func symbols(of analysis: SwiftFileAnalysis, path: String) -> [WorkspaceSymbol] {
+        analysis.declarations.map {
+            WorkspaceSymbol(
+                name: $0.name, fullName: $0.fullName, kind: $0.kind, path: path, nameRange: $0.nameRange,
+                containers: $0.containers, isPublicAPI: $0.isPublicAPI, isDocumented: $0.docComment != nil)
+        }
     }
 }

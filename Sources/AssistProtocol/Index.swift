@@ -32,13 +32,15 @@ public struct IndexStatusResult: Codable, Sendable, Hashable {
     /// Unsaved editor buffers overlaid on the repository's files.
     public var openBuffers: Int
     public var cache: IndexCacheFigures
+    /// The index database.
+    public var database: IndexDatabaseFigures
     /// Seconds spent in each phase of the last refresh.
     public var timings: [String: Double]
 
     public init(
         repository: String, files: Int, filesByLanguage: [String: Int], filesAnalyzed: Int,
         filesSkipped: [String: Int], declarations: Int, publicAPI: PublicAPICounts, filesWithSyntaxErrors: Int,
-        openBuffers: Int, cache: IndexCacheFigures, timings: [String: Double]
+        openBuffers: Int, cache: IndexCacheFigures, database: IndexDatabaseFigures, timings: [String: Double]
     ) {
         self.repository = repository
         self.files = files
@@ -50,7 +52,35 @@ public struct IndexStatusResult: Codable, Sendable, Hashable {
         self.filesWithSyntaxErrors = filesWithSyntaxErrors
         self.openBuffers = openBuffers
         self.cache = cache
+        self.database = database
         self.timings = timings
+    }
+}
+
+/// The index database (`<git common dir>/assist/index.sqlite`), as the last refresh left it.
+public struct IndexDatabaseFigures: Codable, Sendable, Hashable {
+    /// The file, absent when the database is in memory.
+    public var path: String?
+    /// Bytes on disk: the file and its write-ahead log.
+    public var bytes: Int
+    /// Why it was rebuilt or is kept in memory, when it was.
+    public var note: String?
+    /// Files whose rows the last refresh wrote (added, or another content).
+    public var filesWritten: Int
+    /// Files whose rows it removed.
+    public var filesRemoved: Int
+    /// Blobs (contents) whose rows it added, and removed.
+    public var blobsAdded: Int
+    public var blobsRemoved: Int
+
+    public init(path: String?, bytes: Int, note: String?, filesWritten: Int, filesRemoved: Int, blobsAdded: Int, blobsRemoved: Int) {
+        self.path = path
+        self.bytes = bytes
+        self.note = note
+        self.filesWritten = filesWritten
+        self.filesRemoved = filesRemoved
+        self.blobsAdded = blobsAdded
+        self.blobsRemoved = blobsRemoved
     }
 }
 

@@ -227,6 +227,15 @@ public final class Workspace: Sendable {
         }
     }
 
+    /// Checks the index database file (`PRAGMA quick_check`) and rebuilds it when it is damaged.
+    ///
+    /// - Returns: What was wrong, or `nil` when it was sound.
+    /// - Throws: ``RequestError`` when the repository cannot be read.
+    public func verifyIndexDatabase() async throws(RequestError) -> String? {
+        let index = try index()
+        return try await Self.reading { () throws(GitError) -> String? in index.verifyDatabase() }
+    }
+
     /// The declarations whose names match a query, best first (prefix and fuzzy match).
     ///
     /// - Parameter query: What the user typed.

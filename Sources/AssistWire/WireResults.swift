@@ -30,6 +30,10 @@ public enum WireResults {
             cache: IndexCacheFigures(
                 load: figures.cacheLoad.description, hits: figures.cacheHits, misses: figures.cacheMisses,
                 analyses: figures.analyses, fileBytes: figures.cacheFileBytes, writeError: figures.cacheWriteError),
+            database: IndexDatabaseFigures(
+                path: summary.database.path, bytes: summary.database.bytes, note: summary.database.note,
+                filesWritten: summary.database.sync.filesWritten, filesRemoved: summary.database.sync.filesRemoved,
+                blobsAdded: summary.database.sync.blobsAdded, blobsRemoved: summary.database.sync.blobsRemoved),
             timings: Dictionary(uniqueKeysWithValues: figures.timings.map { ($0.key.rawValue, $0.value) }))
     }
 

@@ -183,37 +183,40 @@ public enum ContextPacker {
         return bag
     }
 
-    /// A BM25 index over documents' term bags.
-    public struct BM25: Sendable {
-        public var bags: [[String: Int]]
-        var lengths: [Double]
-        var averageLength: Double
-        var documentFrequency: [String: Int]
+    /// BM25's statistics over a set of documents: how many, their average length, and in how many
+    /// documents each term occurs. An index database keeps them; ``BM25`` computes them from bags.
+    public struct Statistics: Sendable, Hashable {
+        /// The number of documents.
+        public var documentCount: Int
+        /// Their average length in terms (at least 1).
+        public var averageLength: Double
+        /// Term → the number of documents holding it (the terms that matter, at least).
+        public var documentFrequency: [String: Int]
 
-        /// Builds the index.
+        /// Creates statistics.
         ///
-        /// - Parameter bags: One term bag per document.
-        public init(bags: [[String: Int]]) {
-            self.bags = bags
-            lengths = bags.map { Double($0.values.reduce(0, +)) }
-            averageLength = max(1, lengths.reduce(0, +) / Double(max(1, bags.count)))
-            var frequency: [String: Int] = [:]
-            for bag in bags { for term in bag.keys { frequency[term, default: 0] += 1 } }
-            documentFrequency = frequency
+        /// - Parameters:
+        ///   - documentCount: The number of documents.
+        ///   - totalLength: The sum of their lengths in terms.
+        ///   - documentFrequency: Term → documents holding it.
+        public init(documentCount: Int, totalLength: Double, documentFrequency: [String: Int]) {
+            self.documentCount = documentCount
+            averageLength = max(1, totalLength / Double(max(1, documentCount)))
+            self.documentFrequency = documentFrequency
         }
 
         /// The inverse document frequency of a term (BM25's, floored at 0).
         public func idf(_ term: String) -> Double {
-            let n = Double(bags.count)
+            let n = Double(documentCount)
             let df = Double(documentFrequency[term] ?? 0)
             return max(0, naturalLog((n - df + 0.5) / (df + 0.5) + 1))
         }
 
-        /// The score of a bag for query terms, with this index's statistics.
+        /// The score of a bag for query terms, with these statistics.
         ///
         /// - Parameters:
         ///   - terms: The query's terms (repeats weigh more).
-        ///   - bag: The document's bag.
+        ///   - bag: The document's bag (only the query's terms are looked up).
         ///   - length: The document's length in terms.
         /// - Returns: The BM25 score.
         public func score(_ terms: [String: Int], bag: [String: Int], length: Double) -> Double {
@@ -226,6 +229,33 @@ public enum ContextPacker {
                 total += Double(weight) * idf(term) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / averageLength))
             }
             return total
+        }
+    }
+
+    /// A BM25 index over documents' term bags.
+    public struct BM25: Sendable {
+        public var bags: [[String: Int]]
+        var lengths: [Double]
+        /// The statistics of these bags.
+        public var statistics: Statistics
+
+        /// Builds the index.
+        ///
+        /// - Parameter bags: One term bag per document.
+        public init(bags: [[String: Int]]) {
+            self.bags = bags
+            lengths = bags.map { Double($0.values.reduce(0, +)) }
+            var frequency: [String: Int] = [:]
+            for bag in bags { for term in bag.keys { frequency[term, default: 0] += 1 } }
+            statistics = Statistics(documentCount: bags.count, totalLength: lengths.reduce(0, +), documentFrequency: frequency)
+        }
+
+        /// The inverse document frequency of a term (BM25's, floored at 0).
+        public func idf(_ term: String) -> Double { statistics.idf(term) }
+
+        /// The score of a bag for query terms, with this index's statistics.
+        public func score(_ terms: [String: Int], bag: [String: Int], length: Double) -> Double {
+            statistics.score(terms, bag: bag, length: length)
         }
 
         /// The score of document `index`.
@@ -274,7 +304,9 @@ public enum ContextPacker {
         terms.count < 2 ? [] : (1..<terms.count).map { terms[$0 - 1] + "+" + terms[$0] }
     }
 
-    static func queryBag(_ question: String) -> [String: Int] {
+    /// The terms of a question as ranking weighs them: search terms, pairs of adjacent content words,
+    /// and the pairs inside each identifier it names (term → weight).
+    public static func queryBag(_ question: String) -> [String: Int] {
         var terms: [String: Int] = [:]
         for term in QueryTerms.searchTerms(in: question) where !QueryTerms.stopWords.contains(term) { terms[term, default: 0] += 1 }
         // Pairs of adjacent content words of the question, and inside each identifier it names.
@@ -302,26 +334,98 @@ public enum ContextPacker {
     ///   - symbols: What the index knows of the identifiers the question names.
     /// - Returns: Indices into `corpus.documents` with scores, best first; only positive scores.
     public static func rank(question: String, corpus: Corpus, symbols: [SymbolLocations]) -> [(index: Int, score: Double)] {
+        let position = Dictionary(uniqueKeysWithValues: corpus.documents.enumerated().map { ($1.path, $0) })
+        return rank(question: question, candidates: Candidates(corpus), symbols: symbols).map { (index: position[$0.path]!, score: $0.score) }
+    }
+
+    /// One file as ranking sees it: its path, how often it holds each of the question's terms,
+    /// its length, and its name's terms.
+    public struct Candidate: Sendable {
+        public var path: String
+        /// Term → occurrences in the file's bag (its name's terms counted three more times); only the
+        /// question's terms need to be there.
+        public var termCounts: [String: Int]
+        /// The bag's length in terms.
+        public var length: Double
+        /// The file name's terms (without the extension), unigrams and bigrams.
+        public var nameTerms: Set<String>
+
+        /// Creates a candidate.
+        public init(path: String, termCounts: [String: Int], length: Double, nameTerms: Set<String>) {
+            self.path = path
+            self.termCounts = termCounts
+            self.length = length
+            self.nameTerms = nameTerms
+        }
+    }
+
+    /// The files that may rank for a question, with what ranking asks of the rest of the repository.
+    /// An in-memory ``Corpus`` gives every file; an index database gives those holding a term of the
+    /// question or named by the index's evidence, with the whole repository's statistics.
+    public struct Candidates {
+        /// BM25's statistics over every file of the repository.
+        public var statistics: Statistics
+        /// The candidate files.
+        public var documents: [Candidate]
+        /// The names a file uses (the index's references), asked for the best few files.
+        public var references: (String) -> Set<String>
+        /// The files declaring a type of this name, anywhere in the repository.
+        public var typeDeclarers: (String) -> [String]
+
+        /// Creates candidates.
+        public init(
+            statistics: Statistics, documents: [Candidate], references: @escaping (String) -> Set<String>,
+            typeDeclarers: @escaping (String) -> [String]
+        ) {
+            self.statistics = statistics
+            self.documents = documents.sorted { $0.path < $1.path }
+            self.references = references
+            self.typeDeclarers = typeDeclarers
+        }
+
+        /// Every file of a corpus.
+        public init(_ corpus: Corpus) {
+            let documents = zip(corpus.documents, corpus.bm25.bags.indices).map { document, index in
+                Candidate(path: document.path, termCounts: corpus.bm25.bags[index], length: corpus.bm25.lengths[index], nameTerms: corpus.nameTerms[index])
+            }
+            let references = Dictionary(uniqueKeysWithValues: corpus.documents.map { ($0.path, $0.references) })
+            let types = corpus.typeDeclarations.mapValues { $0.map { corpus.documents[$0].path } }
+            self.init(
+                statistics: corpus.bm25.statistics, documents: documents,
+                references: { references[$0] ?? [] }, typeDeclarers: { types[$0] ?? [] })
+        }
+    }
+
+    /// The candidates ranked for a question.
+    ///
+    /// - Parameters:
+    ///   - question: The question.
+    ///   - candidates: The files that may rank, with the repository's statistics.
+    ///   - symbols: What the index knows of the identifiers the question names.
+    /// - Returns: Paths with scores, best first; only positive scores.
+    public static func rank(question: String, candidates: Candidates, symbols: [SymbolLocations]) -> [(path: String, score: Double)] {
         let terms = queryBag(question)
-        var scores = corpus.documents.indices.map { corpus.bm25.score(terms, document: $0) }
+        let documents = candidates.documents
+        let statistics = candidates.statistics
+        var scores = documents.map { statistics.score(terms, bag: $0.termCounts, length: $0.length) }
         let best = scores.max() ?? 0
         let unit = max(best, 1)
         // Tests exercise the code a question is about but rarely explain it: they count half,
         // unless the question is about tests.
         let aboutTests = terms.keys.contains { $0 == "test" || $0 == "tests" }
         if !aboutTests {
-            for i in scores.indices where isTest(corpus.documents[i].path) { scores[i] *= testWeight }
+            for i in scores.indices where isTest(documents[i].path) { scores[i] *= testWeight }
         }
         // A file named for what the question asks about: the share of the question's weight its name holds.
         let sortedTerms = terms.sorted { $0.key < $1.key }
-        let totalWeight = sortedTerms.reduce(0.0) { $0 + Double($1.value) * corpus.bm25.idf($1.key) }
+        let totalWeight = sortedTerms.reduce(0.0) { $0 + Double($1.value) * statistics.idf($1.key) }
         if totalWeight > 0 {
             for i in scores.indices {
-                let named = sortedTerms.reduce(0.0) { $0 + (corpus.nameTerms[i].contains($1.key) ? Double($1.value) * corpus.bm25.idf($1.key) : 0) }
+                let named = sortedTerms.reduce(0.0) { $0 + (documents[i].nameTerms.contains($1.key) ? Double($1.value) * statistics.idf($1.key) : 0) }
                 scores[i] += unit * named / totalWeight
             }
         }
-        let position = Dictionary(uniqueKeysWithValues: corpus.documents.enumerated().map { ($1.path, $0) })
+        let position = Dictionary(uniqueKeysWithValues: documents.enumerated().map { ($1.path, $0) })
         for symbol in symbols {
             // A name declared in many files (`init`, `write`) says little about any one of them.
             let spread = Double(max(1, symbol.definitions.count))
@@ -337,23 +441,24 @@ public enum ContextPacker {
         // file, and named with the question's terms, brings its file closer.
         if totalWeight > 0 {
             let first = scores.enumerated().filter { $0.element > 0 }
-                .sorted { $0.element != $1.element ? $0.element > $1.element : corpus.documents[$0.offset].path < corpus.documents[$1.offset].path }
+                .sorted { $0.element != $1.element ? $0.element > $1.element : documents[$0.offset].path < documents[$1.offset].path }
                 .prefix(neighbourSources)
             var boost = [Double](repeating: 0, count: scores.count)
             for (rank, source) in first.enumerated() {
-                for name in corpus.documents[source.offset].references.sorted() {
-                    guard let declaring = corpus.typeDeclarations[name], declaring.count == 1, declaring[0] != source.offset else { continue }
+                for name in candidates.references(documents[source.offset].path).sorted() {
+                    let declaring = candidates.typeDeclarers(name)
+                    guard declaring.count == 1, let target = position[declaring[0]], target != source.offset else { continue }
                     let parts = QueryTerms.subwords(of: name)
-                    let hit = (parts + bigrams(parts)).reduce(0.0) { $0 + (terms[$1] != nil ? corpus.bm25.idf($1) : 0) }
+                    let hit = (parts + bigrams(parts)).reduce(0.0) { $0 + (terms[$1] != nil ? statistics.idf($1) : 0) }
                     guard hit > 0 else { continue }
-                    boost[declaring[0]] += unit * 0.5 * hit / totalWeight / Double(rank + 1).squareRoot()
+                    boost[target] += unit * 0.5 * hit / totalWeight / Double(rank + 1).squareRoot()
                 }
             }
             for i in scores.indices { scores[i] += min(boost[i], unit * 0.8) }
         }
         return scores.enumerated().filter { $0.element > 0 }
-            .sorted { $0.element != $1.element ? $0.element > $1.element : corpus.documents[$0.offset].path < corpus.documents[$1.offset].path }
-            .map { (index: $0.offset, score: $0.element) }
+            .sorted { $0.element != $1.element ? $0.element > $1.element : documents[$0.offset].path < documents[$1.offset].path }
+            .map { (path: documents[$0.offset].path, score: $0.element) }
     }
 
     /// Retrieves and packs context for a question within a budget.
@@ -365,7 +470,26 @@ public enum ContextPacker {
     ///   - budget: The most tokens to pack (``TokenEstimate``), headers included.
     /// - Returns: The packed context.
     public static func pack(question: String, corpus: Corpus, symbols: [SymbolLocations], budget: Int) -> PackedContext {
-        let ranking = rank(question: question, corpus: corpus, symbols: symbols)
+        let byPath = Dictionary(uniqueKeysWithValues: corpus.documents.map { ($0.path, $0) })
+        let ranking = rank(question: question, candidates: Candidates(corpus), symbols: symbols)
+        return pack(question: question, ranking: ranking, statistics: corpus.bm25.statistics, symbols: symbols, budget: budget) { byPath[$0] }
+    }
+
+    /// Packs context for a question from a ranking, within a budget, asking for each file's text and
+    /// declarations only as it comes to it.
+    ///
+    /// - Parameters:
+    ///   - question: The question.
+    ///   - ranking: The files ranked (``rank(question:candidates:symbols:)``).
+    ///   - statistics: The repository's BM25 statistics, for ranking declarations inside a file.
+    ///   - symbols: What the index knows of the identifiers the question names.
+    ///   - budget: The most tokens to pack (``TokenEstimate``), headers included.
+    ///   - document: A ranked file's text and declarations; `nil` leaves the file out.
+    /// - Returns: The packed context.
+    public static func pack(
+        question: String, ranking: [(path: String, score: Double)], statistics: Statistics, symbols: [SymbolLocations],
+        budget: Int, document load: (String) -> ContextDocument?
+    ) -> PackedContext {
         let terms = queryBag(question)
         let named = Set(symbols.map(\.name))
         var used = 0
@@ -377,30 +501,36 @@ public enum ContextPacker {
             hasHeader.insert(piece.path)
             pieces.append(piece)
         }
+        var loaded: [String: ContextDocument?] = [:]
+        func document(_ path: String) -> ContextDocument? {
+            if let known = loaded[path] { return known }
+            let found = load(path)
+            loaded[path] = found
+            return found
+        }
         let fullBudget = Int(Double(budget) * fullShare)
         var fullFiles = Set<String>()
         var covered: [String: [ClosedRange<Int>]] = [:]
         // Declarations ranked inside each candidate file, computed once.
-        var rankedDeclarations: [Int: [(declaration: ContextDeclaration, score: Double, text: String)]] = [:]
-        func declarations(of index: Int) -> [(declaration: ContextDeclaration, score: Double, text: String)] {
-            if let known = rankedDeclarations[index] { return known }
-            let document = corpus.documents[index]
+        var rankedDeclarations: [String: [(declaration: ContextDeclaration, score: Double, text: String)]] = [:]
+        func declarations(of document: ContextDocument) -> [(declaration: ContextDeclaration, score: Double, text: String)] {
+            if let known = rankedDeclarations[document.path] { return known }
             let lines = document.text.split(separator: "\n", omittingEmptySubsequences: false)
             let scored = document.declarations.compactMap { declaration -> (declaration: ContextDeclaration, score: Double, text: String)? in
                 guard declaration.lines.lowerBound >= 1, declaration.lines.upperBound <= lines.count else { return nil }
                 let text = lines[(declaration.lines.lowerBound - 1)..<declaration.lines.upperBound].joined(separator: "\n") + "\n"
                 let bag = bag(of: text)
-                var score = corpus.bm25.score(terms, bag: bag, length: Double(bag.values.reduce(0, +)))
+                var score = statistics.score(terms, bag: bag, length: Double(bag.values.reduce(0, +)))
                 if named.contains(declaration.name) { score += 10 }
                 return (declaration, score, text)
             }
             let sorted = scored.sorted { $0.score != $1.score ? $0.score > $1.score : $0.declaration.lines.lowerBound < $1.declaration.lines.lowerBound }
-            rankedDeclarations[index] = sorted
+            rankedDeclarations[document.path] = sorted
             return sorted
         }
         // 1. Full text for the closest code.
-        for (index, _) in ranking.prefix(12) {
-            let document = corpus.documents[index]
+        for (path, _) in ranking.prefix(12) {
+            guard let document = document(path) else { continue }
             let fileTokens = TokenEstimate.of(document.text)
             if fileTokens <= min(smallFileTokens, budget / 8) {
                 guard used + cost(document.path, fileTokens) <= fullBudget else { continue }
@@ -410,7 +540,7 @@ public enum ContextPacker {
                 continue
             }
             var taken = 0
-            for candidate in declarations(of: index) where candidate.score > 0 && taken < 2 {
+            for candidate in declarations(of: document) where candidate.score > 0 && taken < 2 {
                 let tokens = TokenEstimate.of(candidate.text)
                 guard tokens <= budget / 6 else { continue }
                 if covered[document.path, default: []].contains(where: { $0.overlaps(candidate.declaration.lines) }) { continue }
@@ -421,11 +551,11 @@ public enum ContextPacker {
             }
         }
         // 2. Signatures for the rest: a map of the next files' best declarations.
-        for (index, _) in ranking where !fullFiles.contains(corpus.documents[index].path) {
+        for (path, _) in ranking where !fullFiles.contains(path) {
             guard used < budget else { break }
-            let document = corpus.documents[index]
+            guard let document = document(path) else { continue }
             let ranges = covered[document.path, default: []]
-            let best = declarations(of: index)
+            let best = declarations(of: document)
                 .filter { candidate in !ranges.contains(where: { $0.contains(candidate.declaration.lines.lowerBound) }) }
                 .prefix(6)
                 .sorted { $0.declaration.lines.lowerBound < $1.declaration.lines.lowerBound }
@@ -444,15 +574,13 @@ public enum ContextPacker {
             take(PackedPiece(path: document.path, lines: first...last, form: .signature, tokens: TokenEstimate.of(text), text: text))
         }
         // Group by file in rank order, each file's pieces by line.
-        let order = Dictionary(uniqueKeysWithValues: ranking.enumerated().map { (corpus.documents[$1.index].path, $0) })
+        let order = Dictionary(uniqueKeysWithValues: ranking.enumerated().map { ($1.path, $0) })
         pieces.sort { lhs, rhs in
             let l = order[lhs.path] ?? Int.max, r = order[rhs.path] ?? Int.max
             if l != r { return l < r }
             return lhs.lines.lowerBound < rhs.lines.lowerBound
         }
-        return PackedContext(
-            budget: budget, pieces: pieces, totalTokens: used,
-            ranking: ranking.map { (path: corpus.documents[$0.index].path, score: $0.score) })
+        return PackedContext(budget: budget, pieces: pieces, totalTokens: used, ranking: ranking)
     }
 
     /// The baseline: whole files ranked by BM25 of the question alone, packed whole while they fit.

@@ -1,0 +1,217 @@
+import AssistCore
+import AssistSwift
+import Foundation
+import GRDB
+
+/// The queries requests make. Each reads one snapshot (a WAL read transaction), so a refresh
+/// committing meanwhile is seen whole or not at all.
+extension IndexDatabase {
+    /// The number of files and the sum of their bag lengths.
+    func totals(_ db: Database) throws -> (files: Int, length: Double) {
+        if let value = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'totals'") {
+            let parts = value.split(separator: " ")
+            if parts.count == 2, let files = Int(parts[0]), let length = Double(parts[1]) { return (files, length) }
+        }
+        let row = try Row.fetchOne(db, sql: "SELECT count(*), total(length) FROM files")
+        return (row?[0] ?? 0, row?[1] ?? 0)
+    }
+
+    /// What ranking needs from the database for a question's terms: the statistics, and for every
+    /// file holding one of the terms its path, length and counts. Files left out, and files whose
+    /// unsaved buffer replaces their stored text, are taken out of the statistics (and the buffers'
+    /// bags put in), so the figures are those of the files ranking sees.
+    ///
+    /// - Parameters:
+    ///   - terms: The question's terms (``ContextPacker/queryBag(_:)``'s keys).
+    ///   - excluding: Files left out.
+    ///   - replacing: Unsaved buffers by path: their bag's length and their counts of the terms.
+    /// - Returns: The statistics and the files by path (without those left out or replaced).
+    func termEvidence(
+        _ terms: [String], excluding: (String) -> Bool, replacing: [String: (length: Double, counts: [String: Int])]
+    ) throws -> (statistics: ContextPacker.Statistics, files: [String: (length: Double, counts: [String: Int])]) {
+        try writer.read { db in
+            var (documentCount, totalLength) = try totals(db)
+            var frequency: [String: Int] = [:]
+            var counts: [Int64: [String: Int]] = [:]
+            let documents = try db.cachedStatement(sql: "SELECT doc FROM terms_row WHERE term = ?")
+            let instances = try db.cachedStatement(sql: "SELECT doc, count(*) FROM terms_instance WHERE term = ? GROUP BY doc")
+            for term in terms.sorted() {
+                if let df = try Int.fetchOne(documents, arguments: [term]) { frequency[term] = df } else { continue }
+                let cursor = try Row.fetchCursor(instances, arguments: [term])
+                while let row = try cursor.next() {
+                    let id: Int64 = row[0]
+                    counts[id, default: [:]][term] = row[1]
+                }
+            }
+            var files: [String: (length: Double, counts: [String: Int])] = [:]
+            let cursor = try Row.fetchCursor(db, sql: "SELECT id, path, length FROM files")
+            while let row = try cursor.next() {
+                let id: Int64 = row[0], path: String = row[1], length = Double(row[2] as Int)
+                let found = counts[id]
+                if excluding(path) || replacing[path] != nil {
+                    documentCount -= 1
+                    totalLength -= length
+                    for term in found?.keys ?? [:].keys { frequency[term, default: 0] -= 1 }
+                    continue
+                }
+                if let found { files[path] = (length, found) }
+            }
+            for (path, buffer) in replacing where !excluding(path) {
+                documentCount += 1
+                totalLength += buffer.length
+                for (term, count) in buffer.counts where count > 0 { frequency[term, default: 0] += 1 }
+            }
+            let statistics = ContextPacker.Statistics(
+                documentCount: documentCount, totalLength: totalLength, documentFrequency: frequency.filter { $0.value > 0 })
+            return (statistics, files)
+        }
+    }
+
+    /// The path, blob and length of every file (the stored file set).
+    func files() throws -> [String: (blob: String, length: Int)] {
+        try writer.read { db in
+            var rows: [String: (blob: String, length: Int)] = [:]
+            let cursor = try Row.fetchCursor(db, sql: "SELECT path, blob, length FROM files")
+            while let row = try cursor.next() { rows[row[0]] = (row[1], row[2]) }
+            return rows
+        }
+    }
+
+    /// Where names are declared (not as extensions), where files are named after them, and where
+    /// they are used, from one snapshot.
+    ///
+    /// - Parameter names: Identifiers.
+    /// - Returns: Per name: declaring paths, paths whose stem is the name, uses by path, and the
+    ///   bytes of each declaration of that name by path.
+    func facts(about names: [String]) throws -> [String: NameFacts] {
+        try writer.read { db in
+            var result: [String: NameFacts] = [:]
+            let declared = try db.cachedStatement(sql: """
+                SELECT files.path, declarations.kind, declarations.bytes FROM declarations
+                JOIN files ON files.blob = declarations.blob WHERE declarations.name = ?
+                """)
+            let stems = try db.cachedStatement(sql: "SELECT path FROM files WHERE stem = ?")
+            let used = try db.cachedStatement(sql: "SELECT files.path, refs.uses FROM refs JOIN files ON files.blob = refs.blob WHERE refs.name = ?")
+            for name in Set(names) {
+                var facts = NameFacts()
+                let rows = try Row.fetchCursor(declared, arguments: [name])
+                while let row = try rows.next() {
+                    let path: String = row[0]
+                    if row[1] as String != SwiftDeclarationKind.extension.rawValue { facts.declaredIn.insert(path) }
+                    facts.bytes[path, default: []].append(row[2])
+                }
+                facts.namedFiles = try Set(String.fetchAll(stems, arguments: [name]))
+                let uses = try Row.fetchCursor(used, arguments: [name])
+                while let row = try uses.next() { facts.uses[row[0], default: 0] += row[1] as Int }
+                result[name] = facts
+            }
+            return result
+        }
+    }
+
+    /// The positions where a name is used, by path.
+    func usePositions(of name: String) throws -> [(path: String, positions: [SwiftSourcePosition])] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT files.path, refs.positions FROM refs JOIN files ON files.blob = refs.blob WHERE refs.name = ?
+                """, arguments: [name]).map { ($0[0], [SwiftSourcePosition](packed: $0[1])) }
+        }
+    }
+
+    /// The names a file uses.
+    func referencedNames(path: String) throws -> Set<String> {
+        try writer.read { db in
+            try Set(String.fetchAll(db, sql: """
+                SELECT refs.name FROM refs JOIN files ON files.blob = refs.blob WHERE files.path = ?
+                """, arguments: [path]))
+        }
+    }
+
+    /// The files declaring a type (class, struct, enum, actor, protocol) of a name.
+    func typeDeclarers(of name: String) throws -> [String] {
+        try writer.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT DISTINCT files.path FROM declarations JOIN files ON files.blob = declarations.blob
+                WHERE declarations.name = ? AND declarations.declares_type = 1 ORDER BY files.path
+                """, arguments: [name])
+        }
+    }
+
+    /// A file's stored blob and its declarations as context packing sees them.
+    func contextDeclarations(path: String) throws -> (blob: String, declarations: [ContextDeclaration])? {
+        try writer.read { db in
+            guard let blob = try String.fetchOne(db, sql: "SELECT blob FROM files WHERE path = ?", arguments: [path]) else { return nil }
+            let declarations = try Row.fetchAll(db, sql: """
+                SELECT name, first_line, end_line, signature, declares_type FROM declarations WHERE blob = ? ORDER BY ordinal
+                """, arguments: [blob]).map { row in
+                ContextDeclaration(
+                    name: row[0], lines: (row[1] as Int)...max(row[1] as Int, row[2] as Int), signature: row[3],
+                    declaresType: row[4])
+            }
+            return (blob, declarations)
+        }
+    }
+
+    /// The counts of the summary over the stored files, leaving some paths out.
+    func counts(excluding paths: Set<String>) throws -> (declarations: Int, publicAPI: Int, documented: Int, filesWithErrors: Int) {
+        try writer.read { db in
+            var declarations = 0, publicAPI = 0, documented = 0, errors = 0
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT files.path, blobs.syntax_errors,
+                    (SELECT count(*) FROM declarations d WHERE d.blob = files.blob),
+                    (SELECT count(*) FROM declarations d WHERE d.blob = files.blob AND d.public_api = 1),
+                    (SELECT count(*) FROM declarations d WHERE d.blob = files.blob AND d.public_api = 1 AND d.documented = 1)
+                FROM files JOIN blobs ON blobs.blob = files.blob
+                """)
+            while let row = try rows.next() {
+                if paths.contains(row[0]) { continue }
+                if row[1] as Int > 0 { errors += 1 }
+                declarations += row[2]
+                publicAPI += row[3]
+                documented += row[4]
+            }
+            return (declarations, publicAPI, documented, errors)
+        }
+    }
+
+    /// Every distinct declared name.
+    func declaredNames() throws -> [String] {
+        try writer.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT name FROM declarations ORDER BY name") }
+    }
+
+    /// The declarations of some names, as `workspace/symbol` answers them, by path then position.
+    func symbols(named names: [String]) throws -> [WorkspaceSymbol] {
+        try writer.read { db in
+            var symbols: [WorkspaceSymbol] = []
+            let statement = try db.cachedStatement(sql: """
+                SELECT declarations.name, full_name, kind, files.path, name_range, containers, public_api, documented
+                FROM declarations JOIN files ON files.blob = declarations.blob WHERE declarations.name = ?
+                ORDER BY files.path, ordinal
+                """)
+            for name in names {
+                let rows = try Row.fetchCursor(statement, arguments: [name])
+                while let row = try rows.next() {
+                    guard let kind = SwiftDeclarationKind(rawValue: row[2]), let range = SwiftSourceRange(packed: row[4]) else { continue }
+                    let containers: String = row[5]
+                    symbols.append(WorkspaceSymbol(
+                        name: row[0], fullName: row[1], kind: kind, path: row[3], nameRange: range,
+                        containers: containers.isEmpty ? [] : containers.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init),
+                        isPublicAPI: row[6], isDocumented: row[7]))
+                }
+            }
+            return symbols
+        }
+    }
+}
+
+/// What the database knows of one name.
+struct NameFacts: Sendable {
+    /// Files declaring it (not as an extension).
+    var declaredIn: Set<String> = []
+    /// Files whose stem is the name.
+    var namedFiles: Set<String> = []
+    /// Uses by path.
+    var uses: [String: Int] = [:]
+    /// The bytes of each declaration of the name (extensions included), by path.
+    var bytes: [String: [Int]] = [:]
+}

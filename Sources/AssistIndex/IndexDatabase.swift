@@ -1,0 +1,345 @@
+import AssistCore
+import AssistGit
+import AssistSwift
+import Foundation
+import GRDB
+
+/// The index database: SQLite (through GRDB, in WAL mode) at `<git common dir>/assist/index.sqlite`,
+/// shared by every process of the repository (the daemon, the CLI, the hook). Readers never wait for
+/// a refresh, one process writes at a time, and a refresh is one transaction, so a crash loses
+/// nothing already committed.
+///
+/// Tables (schema version ``schemaVersion``):
+/// - `files`: one row per analysed Swift path: its blob, the length of its term bag, its stem (the
+///   file name without `.swift`); the path → blob table a refresh updates incrementally.
+/// - `blobs`, `declarations`, `refs`: per blob (content), the analysis as the queries use it — each
+///   declaration's name, kind, containers, lines, name range, signature, access, public API,
+///   documented; each referenced name with its uses.
+/// - `terms` (FTS5): one row per file (rowid = `files.id`): `name` holds the file name's terms three
+///   times, `body` every word and identifier subword of the text (stemmed, with adjacent pairs, as
+///   ``ContextPacker/bag(of:)`` counts them). `terms_row` and `terms_instance` (fts5vocab) give the
+///   document frequency and the counts BM25 needs.
+///
+/// A database of another schema version, another analyser format or another term format is
+/// rebuilt, never migrated in place; one that SQLite reports corrupt, or that ``verify()`` finds
+/// damaged, is deleted and rebuilt.
+final class IndexDatabase: Sendable {
+    /// The schema; bump on any change to the tables, which rebuilds every database.
+    static let schemaVersion = 1
+    /// The term format: bump when ``ContextPacker/bag(of:)`` changes.
+    static let termFormat = 1
+
+    /// The database file, or `nil` for an in-memory database.
+    let path: String?
+    let writer: any DatabaseWriter
+    /// Why the database is in memory, or was rebuilt on open; `nil` when it was opened as it was.
+    let openNote: String?
+
+    private init(path: String?, writer: any DatabaseWriter, openNote: String?) {
+        self.path = path
+        self.writer = writer
+        self.openNote = openNote
+    }
+
+    /// What the stored rows were made with; a database with other values is rebuilt.
+    static var formatStamp: String {
+        "schema \(schemaVersion), swift analysis \(SwiftAnalyzer.formatVersion), terms \(termFormat)"
+    }
+
+    /// Opens (or creates) the database of a repository, rebuilding it when it cannot be trusted;
+    /// in memory when `path` is `nil` or the file cannot be used at all.
+    ///
+    /// - Parameter path: `<git common dir>/assist/index.sqlite`, or `nil`.
+    /// - Returns: The database.
+    static func open(at path: String?) -> IndexDatabase {
+        guard let path else { return memory(note: nil) }
+        if let refusal = refusal(for: path) { return memory(note: refusal) }
+        do {
+            let pool = try pool(at: path)
+            if let stale = try staleness(of: pool) {
+                try? pool.close()
+                try removeFiles(of: path)
+                let fresh = try Self.pool(at: path)
+                try create(fresh)
+                return IndexDatabase(path: path, writer: fresh, openNote: "rebuilt: \(stale)")
+            }
+            return IndexDatabase(path: path, writer: pool, openNote: nil)
+        } catch {
+            // Not a database, or damaged beyond opening: start again from nothing.
+            do {
+                try removeFiles(of: path)
+                let fresh = try Self.pool(at: path)
+                try create(fresh)
+                return IndexDatabase(path: path, writer: fresh, openNote: "rebuilt: \(describe(error))")
+            } catch {
+                return memory(note: "\(path) cannot be used (\(describe(error))); the index is kept in memory")
+            }
+        }
+    }
+
+    /// A database found damaged, replaced by an empty one at the same place (or in memory).
+    static func rebuilt(_ damaged: IndexDatabase) -> IndexDatabase {
+        guard let path = damaged.path else { return memory(note: damaged.openNote) }
+        if let pool = damaged.writer as? DatabasePool { try? pool.close() }
+        do {
+            try removeFiles(of: path)
+            let fresh = try pool(at: path)
+            try create(fresh)
+            return IndexDatabase(path: path, writer: fresh, openNote: nil)
+        } catch {
+            return memory(note: "\(path) cannot be used (\(describe(error))); the index is kept in memory")
+        }
+    }
+
+    /// A fresh database in memory.
+    private static func memory(note: String?) -> IndexDatabase {
+        let queue = try! DatabaseQueue()
+        try! create(queue)
+        return IndexDatabase(path: nil, writer: queue, openNote: note)
+    }
+
+    /// Why a database path must not be opened: a link anywhere SQLite would write
+    /// (`index.sqlite`, `-wal`, `-shm`, `-journal`) or a folder that is a link.
+    static func refusal(for path: String) -> String? {
+        let folder = (path as NSString).deletingLastPathComponent
+        var info = stat()
+        if lstat(folder, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR {
+            return "\(folder) is not a folder (a link?); the index is kept in memory"
+        }
+        if lstat(folder, &info) != 0 {
+            if mkdir(folder, 0o755) != 0, errno != EEXIST {
+                return "cannot create \(folder) (errno \(errno)); the index is kept in memory"
+            }
+        }
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            if lstat(path + suffix, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
+                return "\(path + suffix) is not a regular file (a link?); the index is kept in memory"
+            }
+        }
+        return nil
+    }
+
+    private static func pool(at path: String) throws -> DatabasePool {
+        var configuration = Configuration()
+        // Another process may be refreshing: wait for its transaction rather than fail.
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        return try DatabasePool(path: path, configuration: configuration)
+    }
+
+    private static func removeFiles(of path: String) throws {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            if unlink(path + suffix) != 0, errno != ENOENT {
+                throw DatabaseError(message: "cannot remove \(path + suffix) (errno \(errno))")
+            }
+        }
+    }
+
+    /// Why an existing database is not trusted, or `nil`.
+    private static func staleness(of pool: DatabasePool) throws -> String? {
+        try pool.read { db in
+            guard try db.tableExists("meta") else {
+                return try db.tableExists("files") ? "no format record" : "new database"
+            }
+            let stamp = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'format'")
+            guard stamp == formatStamp else { return "made with \(stamp ?? "an unknown format"), not \(formatStamp)" }
+            return nil
+        }
+    }
+
+    /// Creates the tables (dropping any others first) and records the format.
+    private static func create(_ writer: any DatabaseWriter) throws {
+        try writer.writeWithoutTransaction { db in
+            if writer is DatabasePool {
+                _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+            }
+            try db.inTransaction(.immediate) {
+                for table in ["terms_row", "terms_instance", "terms", "refs", "declarations", "blobs", "files", "meta"] {
+                    try db.execute(sql: "DROP TABLE IF EXISTS \(table)")
+                }
+                try db.execute(sql: """
+                    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+                    CREATE TABLE files (
+                        id INTEGER PRIMARY KEY,
+                        path TEXT NOT NULL UNIQUE,
+                        stem TEXT NOT NULL,
+                        blob TEXT NOT NULL,
+                        length INTEGER NOT NULL
+                    );
+                    CREATE INDEX files_blob ON files(blob);
+                    CREATE INDEX files_stem ON files(stem);
+                    CREATE TABLE blobs (
+                        blob TEXT PRIMARY KEY,
+                        lines INTEGER NOT NULL,
+                        syntax_errors INTEGER NOT NULL,
+                        length INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE declarations (
+                        blob TEXT NOT NULL,
+                        ordinal INTEGER NOT NULL,
+                        name TEXT NOT NULL,
+                        full_name TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        containers TEXT NOT NULL,
+                        first_line INTEGER NOT NULL,
+                        start_line INTEGER NOT NULL,
+                        end_line INTEGER NOT NULL,
+                        bytes INTEGER NOT NULL,
+                        name_range BLOB NOT NULL,
+                        signature TEXT NOT NULL,
+                        access TEXT,
+                        public_api INTEGER NOT NULL,
+                        documented INTEGER NOT NULL,
+                        declares_type INTEGER NOT NULL,
+                        PRIMARY KEY (blob, ordinal)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX declarations_name ON declarations(name);
+                    CREATE TABLE refs (
+                        blob TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        uses INTEGER NOT NULL,
+                        positions BLOB NOT NULL,
+                        PRIMARY KEY (blob, name)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX refs_name ON refs(name);
+                    CREATE VIRTUAL TABLE terms USING fts5(name, body, tokenize = "unicode61 remove_diacritics 0 tokenchars '+'");
+                    CREATE VIRTUAL TABLE terms_row USING fts5vocab(terms, row);
+                    CREATE VIRTUAL TABLE terms_instance USING fts5vocab(terms, instance);
+                    """)
+                try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('format', ?)", arguments: [formatStamp])
+                return .commit
+            }
+        }
+    }
+
+    /// Checks the whole file (`PRAGMA quick_check`).
+    ///
+    /// - Returns: `nil` when it is sound, else what SQLite found.
+    func verify() -> String? {
+        do {
+            let rows = try writer.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+            return rows == ["ok"] ? nil : rows.prefix(3).joined(separator: "; ")
+        } catch {
+            return Self.describe(error)
+        }
+    }
+
+    /// The bytes the database takes on disk (main file and write-ahead log); 0 in memory.
+    var bytesOnDisk: Int {
+        guard let path else { return 0 }
+        var total = 0
+        for suffix in ["", "-wal"] {
+            var info = stat()
+            if lstat(path + suffix, &info) == 0 { total += Int(info.st_size) }
+        }
+        return total
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? DatabaseError { return error.message ?? "\(error)" }
+        return "\(error)"
+    }
+}
+
+// MARK: - Rows
+
+/// What the database stores for one blob: built on a worker thread as the blob is analysed.
+struct BlobRows: Sendable {
+    var lines: Int
+    var syntaxErrors: Int
+    var declarations: [SwiftDeclaration]
+    var references: [String: [SwiftSourcePosition]]
+    /// The text's term bag (``ContextPacker/bag(of:)``), as FTS5 `body` text.
+    var body: String
+    /// The bag's length in terms.
+    var length: Int
+
+    init(analysis: SwiftFileAnalysis, text: String) {
+        lines = analysis.lineCount
+        syntaxErrors = analysis.syntaxErrors.count
+        declarations = analysis.declarations
+        references = analysis.references
+        let bag = ContextPacker.bag(of: text)
+        length = bag.values.reduce(0, +)
+        body = Self.body(of: bag)
+    }
+
+    /// A bag as FTS5 text: each term as often as it counts, in a fixed order.
+    static func body(of bag: [String: Int]) -> String {
+        var text = ""
+        for term in bag.keys.sorted() {
+            for _ in 0..<bag[term]! {
+                if !text.isEmpty { text += " " }
+                text += term
+            }
+        }
+        return text
+    }
+}
+
+/// A file name's terms, unigrams and bigrams, as ranking and the `name` column count them.
+func nameTerms(of path: String) -> [String] {
+    let file = path.split(separator: "/").last.map(String.init) ?? path
+    let terms = QueryTerms.subwords(of: file.split(separator: ".").first ?? Substring(file))
+    return terms + (terms.count < 2 ? [] : (1..<terms.count).map { terms[$0 - 1] + "+" + terms[$0] })
+}
+
+/// A file's stem: its name without `.swift`.
+func stem(of path: String) -> String {
+    let file = path.split(separator: "/").last.map(String.init) ?? path
+    return file.hasSuffix(".swift") ? String(file.dropLast(6)) : file
+}
+
+/// Packs positions as 32-bit integers: line, UTF-8 column, UTF-16 column, UTF-8 offset each.
+private func packPositions(_ positions: [SwiftSourcePosition]) -> Data {
+    var values: [Int32] = []
+    values.reserveCapacity(positions.count * 4)
+    for position in positions {
+        values.append(Int32(truncatingIfNeeded: position.line))
+        values.append(Int32(truncatingIfNeeded: position.utf8Column))
+        values.append(Int32(truncatingIfNeeded: position.utf16Column))
+        values.append(Int32(truncatingIfNeeded: position.utf8Offset))
+    }
+    return values.withUnsafeBytes { Data($0) }
+}
+
+private func unpackPositions(_ data: Data) -> [SwiftSourcePosition] {
+    var values: [Int32] = []
+    values.reserveCapacity(data.count / 4)
+    data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+        var offset = 0
+        while offset + 4 <= raw.count {
+            values.append(raw.loadUnaligned(fromByteOffset: offset, as: Int32.self))
+            offset += 4
+        }
+    }
+    var positions: [SwiftSourcePosition] = []
+    var index = 0
+    while index + 4 <= values.count {
+        positions.append(SwiftSourcePosition(
+            line: Int(values[index]), utf8Column: Int(values[index + 1]),
+            utf16Column: Int(values[index + 2]), utf8Offset: Int(values[index + 3])))
+        index += 4
+    }
+    return positions
+}
+
+extension SwiftSourceRange {
+    /// Start then end, as ``packPositions(_:)`` packs them.
+    var packed: Data { packPositions([start, end]) }
+
+    init?(packed data: Data) {
+        let positions = unpackPositions(data)
+        guard positions.count == 2 else { return nil }
+        self.init(start: positions[0], end: positions[1])
+    }
+}
+
+extension [SwiftSourcePosition] {
+    /// Four 32-bit integers per position.
+    var packed: Data { packPositions(self) }
+
+    init(packed data: Data) { self = unpackPositions(data) }
+}

@@ -1,0 +1,151 @@
+import AssistCore
+import AssistGit
+import AssistSwift
+import Foundation
+
+/// Classification facts and context packing from the index database: queries for the names and
+/// terms a request holds, and the text of only the files packed. Unsaved buffers win over the
+/// database for their paths.
+extension RequestContextGatherer {
+    /// Where each name is declared and used, from the database and the unsaved buffers.
+    ///
+    /// - Parameters:
+    ///   - names: Identifiers.
+    ///   - excluding: Files whose declarations do not count (their uses still do).
+    /// - Returns: One value per name the index knows (declared or used), in the order given.
+    public func locations(of names: [String], excluding: (String) -> Bool = { _ in false }) -> [SymbolLocations] {
+        locationsAndBytes(of: names, excluding: excluding).map(\.locations)
+    }
+
+    private func locationsAndBytes(
+        of names: [String], excluding: (String) -> Bool
+    ) -> [(locations: SymbolLocations, bytes: [String: [Int]])] {
+        guard !names.isEmpty else { return [] }
+        let overlays = index.overlays.filter { isIndexed($0.key) }
+        let facts = (try? index.database.facts(about: names)) ?? [:]
+        var result: [(locations: SymbolLocations, bytes: [String: [Int]])] = []
+        for name in names {
+            let stored = facts[name] ?? NameFacts()
+            var declared = stored.declaredIn.filter { overlays[$0] == nil }.union(stored.namedFiles)
+            var uses = stored.uses.filter { overlays[$0.key] == nil }
+            var bytes = stored.bytes.filter { overlays[$0.key] == nil }
+            for (path, overlay) in overlays {
+                let matching = overlay.analysis.declarations.filter { $0.name == name }
+                if matching.contains(where: { $0.kind != .extension }) { declared.insert(path) }
+                if stem(of: path) == name, path.hasSuffix(".swift") { declared.insert(path) }
+                if !matching.isEmpty { bytes[path] = matching.map { $0.range.end.utf8Offset - $0.range.start.utf8Offset } }
+                if let positions = overlay.analysis.references[name], !positions.isEmpty { uses[path] = positions.count }
+            }
+            declared = declared.filter { !excluding($0) }
+            guard !declared.isEmpty || !uses.isEmpty else { continue }
+            result.append((SymbolLocations(name: name, definitions: declared, references: uses), bytes))
+        }
+        return result
+    }
+
+    /// Whether a path is an analysed Swift file of the index.
+    private func isIndexed(_ path: String) -> Bool {
+        guard let file = index.index.file(at: path) else { return false }
+        return file.language == .swift && file.skipReason == nil && file.blob != nil
+    }
+
+    /// The classifier's input, from database queries (see ``classificationRequest(instruction:file:selection:text:analyses:)``).
+    func classificationRequestFromDatabase(
+        instruction: String, file: String?, selection: ClosedRange<Int>?, text: String?
+    ) throws(GitError) -> ClassificationRequest {
+        let found = locationsAndBytes(of: QueryTerms.identifiers(in: instruction), excluding: { _ in false })
+        let symbols = found.map {
+            NamedSymbolFacts(
+                name: $0.locations.name, definitionFiles: $0.locations.definitions.sorted(),
+                referenceFiles: $0.locations.references.keys.sorted())
+        }
+        var selectionFacts: SelectionFacts?
+        var contextTokens: Int?
+        if let file, let selection {
+            selectionFacts = self.selectionFacts(file: file, selection: selection, text: text)
+            contextTokens = selectionFacts?.tokens
+        } else {
+            var bytes = 0
+            for entry in found {
+                for path in entry.locations.definitions { bytes += (entry.bytes[path] ?? []).reduce(0, +) }
+            }
+            if bytes > 0 { contextTokens = TokenEstimate.bytes(bytes) }
+        }
+        return ClassificationRequest(
+            instruction: instruction, file: file, selection: selection, selectionFacts: selectionFacts,
+            symbols: symbols, contextTokens: contextTokens)
+    }
+
+    /// Retrieves and packs context for a question: the files holding its terms ranked with the
+    /// database's BM25 statistics and the index's evidence, then the text of only the files packed
+    /// read (and their declarations re-derived when the text is no longer the indexed content).
+    ///
+    /// - Parameters:
+    ///   - question: The question.
+    ///   - budget: The token budget.
+    ///   - excluding: Files never to pack (for example `privacy.localOnly` files bound for the cloud).
+    /// - Returns: The packed context.
+    /// - Throws: `GitError` when the index cannot be read.
+    public func pack(question: String, budget: Int, excluding: (String) -> Bool = { _ in false }) throws(GitError) -> PackedContext {
+        let database = index.database
+        let overlays = index.overlays.filter { isIndexed($0.key) && !excluding($0.key) }
+        let symbols = locations(of: QueryTerms.identifiers(in: question), excluding: excluding)
+        let terms = ContextPacker.queryBag(question)
+        var buffers: [String: (length: Double, counts: [String: Int])] = [:]
+        for (path, overlay) in overlays {
+            var bag = ContextPacker.bag(of: overlay.text)
+            for term in Set(nameTerms(of: path)) { bag[term, default: 0] += 3 }
+            buffers[path] = (Double(bag.values.reduce(0, +)), bag.filter { terms[$0.key] != nil })
+        }
+        let empty = ContextPacker.Statistics(documentCount: 0, totalLength: 0, documentFrequency: [:])
+        let evidence = (try? database.termEvidence(Array(terms.keys), excluding: excluding, replacing: buffers))
+            ?? (statistics: empty, files: [:])
+        var candidates: [String: ContextPacker.Candidate] = [:]
+        for (path, found) in evidence.files.merging(buffers, uniquingKeysWith: { _, buffer in buffer }) {
+            candidates[path] = ContextPacker.Candidate(
+                path: path, termCounts: found.counts, length: found.length, nameTerms: Set(nameTerms(of: path)))
+        }
+        // Files the evidence names rank even without a term of the question.
+        let named = Set(symbols.flatMap { Array($0.definitions) + Array($0.references.keys) })
+        let stored = named.contains { candidates[$0] == nil } ? ((try? database.files()) ?? [:]) : [:]
+        for path in named where candidates[path] == nil && !excluding(path) {
+            guard let file = stored[path] else { continue }
+            candidates[path] = ContextPacker.Candidate(path: path, termCounts: [:], length: Double(file.length), nameTerms: Set(nameTerms(of: path)))
+        }
+        let overlayTypes = overlays.mapValues { overlay in
+            Set(overlay.analysis.declarations.filter { [.class, .struct, .enum, .actor, .protocol].contains($0.kind) }.map(\.name))
+        }
+        let ranking = withoutActuallyEscaping(excluding) { excluding in
+            let ranked = ContextPacker.Candidates(
+            statistics: evidence.statistics, documents: Array(candidates.values),
+            references: { path in
+                if let overlay = overlays[path] { return Set(overlay.analysis.references.keys) }
+                return (try? database.referencedNames(path: path)) ?? []
+            },
+            typeDeclarers: { name in
+                let declaring = ((try? database.typeDeclarers(of: name)) ?? []).filter { overlays[$0] == nil && !excluding($0) }
+                return (declaring + overlayTypes.filter { $0.value.contains(name) }.map(\.key)).sorted()
+            })
+            return ContextPacker.rank(question: question, candidates: ranked, symbols: symbols)
+        }
+        return ContextPacker.pack(
+            question: question, ranking: ranking, statistics: evidence.statistics, symbols: symbols, budget: budget
+        ) { path in
+            guard let text = readText(path) else { return nil }
+            return ContextDocument(path: path, text: text, declarations: declarations(of: path, text: text, overlay: overlays[path]))
+        }
+    }
+
+    /// A file's declarations for the text about to be packed: the buffer's analysis, the database's
+    /// rows when the text is the indexed content, else an analysis of this text — never ranges
+    /// computed on another text.
+    private func declarations(of path: String, text: String, overlay: SwiftWorkspaceIndex.Overlay?) -> [ContextDeclaration] {
+        if let overlay, overlay.text == text { return Self.contextDeclarations(overlay.analysis) }
+        if let stored = try? index.database.contextDeclarations(path: path),
+           let blob = try? ObjectID.hashBlob(Array(text.utf8)), blob.description == stored.blob
+        {
+            return stored.declarations
+        }
+        return Self.contextDeclarations(SwiftAnalyzer.analyze(source: text))
+    }
+}
