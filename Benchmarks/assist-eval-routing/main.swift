@@ -221,6 +221,9 @@ print(String(format: "corpus: %d files, term bags in %.1f s", corpus.documents.c
 let budgets = [8_000, 32_000]
 var found: [Int: Int] = [:]
 var foundBM25: [Int: Int] = [:]
+// The index database's packing, which must rank as the in-memory reference does.
+var foundDatabase: [Int: Int] = [:]
+var databaseDiffers: [String] = []
 for item in retrieval {
     let id = item["id"] as? String ?? "?"
     let question = item["question"] as? String ?? ""
@@ -235,6 +238,12 @@ for item in retrieval {
     for budget in budgets {
         let packed = ContextPacker.pack(question: question, corpus: corpus, symbols: symbols, budget: budget)
         let files = Set(packed.files)
+        if let stored = try? gatherer.pack(question: question, budget: budget) {
+            if needs.allSatisfy(Set(stored.files).contains) { foundDatabase[budget, default: 0] += 1 }
+            if stored.ranking.map(\.path) != packed.ranking.map(\.path) || stored.pieces != packed.pieces {
+                databaseDiffers.append("\(id) at \(budget / 1000)k")
+            }
+        }
         let baseline = Set(ContextPacker.packWholeFilesByBM25(question: question, corpus: corpus, budget: budget))
         let hit = needs.allSatisfy(files.contains)
         let hitBM25 = needs.allSatisfy(baseline.contains)
@@ -261,4 +270,8 @@ for budget in budgets {
         format: "retrieval at %dk: %d/%d cases (%.0f%%); plain BM25 over whole files: %d/%d (%.0f%%)",
         budget / 1000, found[budget] ?? 0, retrieval.count, 100 * Double(found[budget] ?? 0) / n,
         foundBM25[budget] ?? 0, retrieval.count, 100 * Double(foundBM25[budget] ?? 0) / n))
+    print(String(format: "retrieval at %dk from the index database: %d/%d cases", budget / 1000, foundDatabase[budget] ?? 0, retrieval.count))
 }
+print(databaseDiffers.isEmpty
+    ? "the index database's packing equals the in-memory reference on every case"
+    : "the index database's packing differs from the in-memory reference: \(databaseDiffers.joined(separator: ", "))")

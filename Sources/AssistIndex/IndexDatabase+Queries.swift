@@ -28,21 +28,24 @@ extension IndexDatabase {
     /// - Returns: The statistics and the files by path (without those left out or replaced).
     func termEvidence(
         _ terms: [String], excluding: (String) -> Bool, replacing: [String: (length: Double, counts: [String: Int])]
-    ) throws -> (statistics: ContextPacker.Statistics, files: [String: (length: Double, counts: [String: Int])]) {
+    ) throws -> (statistics: ContextPacker.Statistics, files: [String: (length: Double, counts: [String: Int])], offsets: [String: [String: [Int]]]) {
         try writer.read { db in
             var (documentCount, totalLength) = try totals(db)
             var frequency: [String: Int] = [:]
             var counts: [Int64: [String: Int]] = [:]
+            var bodyOffsets: [Int64: [String: [Int]]] = [:]
             let documents = try db.cachedStatement(sql: "SELECT doc FROM terms_row WHERE term = ?")
-            let instances = try db.cachedStatement(sql: "SELECT doc, count(*) FROM terms_instance WHERE term = ? GROUP BY doc")
+            let instances = try db.cachedStatement(sql: "SELECT doc, col, offset FROM terms_instance WHERE term = ?")
             for term in terms.sorted() {
                 if let df = try Int.fetchOne(documents, arguments: [term]) { frequency[term] = df } else { continue }
                 let cursor = try Row.fetchCursor(instances, arguments: [term])
                 while let row = try cursor.next() {
                     let id: Int64 = row[0]
-                    counts[id, default: [:]][term] = row[1]
+                    counts[id, default: [:]][term, default: 0] += 1
+                    if row[1] as String == "body" { bodyOffsets[id, default: [:]][term, default: []].append(row[2]) }
                 }
             }
+            var offsets: [String: [String: [Int]]] = [:]
             var files: [String: (length: Double, counts: [String: Int])] = [:]
             let cursor = try Row.fetchCursor(db, sql: "SELECT id, path, length FROM files")
             while let row = try cursor.next() {
@@ -54,7 +57,10 @@ extension IndexDatabase {
                     for term in found?.keys ?? [:].keys { frequency[term, default: 0] -= 1 }
                     continue
                 }
-                if let found { files[path] = (length, found) }
+                if let found {
+                    files[path] = (length, found)
+                    offsets[path] = bodyOffsets[id] ?? [:]
+                }
             }
             for (path, buffer) in replacing where !excluding(path) {
                 documentCount += 1
@@ -63,7 +69,7 @@ extension IndexDatabase {
             }
             let statistics = ContextPacker.Statistics(
                 documentCount: documentCount, totalLength: totalLength, documentFrequency: frequency.filter { $0.value > 0 })
-            return (statistics, files)
+            return (statistics, files, offsets)
         }
     }
 
@@ -137,10 +143,16 @@ extension IndexDatabase {
         }
     }
 
-    /// A file's stored blob and its declarations as context packing sees them.
-    func contextDeclarations(path: String) throws -> (blob: String, declarations: [ContextDeclaration])? {
+    /// A file's stored blob, its declarations as context packing sees them, and the number of
+    /// terms before each of its lines.
+    func contextDeclarations(path: String) throws -> (blob: String, declarations: [ContextDeclaration], termsBefore: [Int])? {
         try writer.read { db in
-            guard let blob = try String.fetchOne(db, sql: "SELECT blob FROM files WHERE path = ?", arguments: [path]) else { return nil }
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT files.blob, blobs.terms_before FROM files JOIN blobs ON blobs.blob = files.blob WHERE files.path = ?
+                """, arguments: [path])
+            else { return nil }
+            let blob: String = row[0]
+            let termsBefore = [Int](packedIntegers: row[1])
             let declarations = try Row.fetchAll(db, sql: """
                 SELECT name, first_line, end_line, signature, declares_type FROM declarations WHERE blob = ? ORDER BY ordinal
                 """, arguments: [blob]).map { row in
@@ -148,7 +160,7 @@ extension IndexDatabase {
                     name: row[0], lines: (row[1] as Int)...max(row[1] as Int, row[2] as Int), signature: row[3],
                     declaresType: row[4])
             }
-            return (blob, declarations)
+            return (blob, declarations, termsBefore)
         }
     }
 

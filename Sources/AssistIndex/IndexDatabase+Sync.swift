@@ -129,8 +129,8 @@ extension IndexDatabase {
 
     private static func insert(_ rows: BlobRows, blob: String, _ db: Database) throws {
         try db.execute(
-            sql: "INSERT INTO blobs (blob, lines, syntax_errors, length) VALUES (?, ?, ?, ?)",
-            arguments: [blob, rows.lines, rows.syntaxErrors, rows.length])
+            sql: "INSERT INTO blobs (blob, lines, syntax_errors, length, terms_before) VALUES (?, ?, ?, ?, ?)",
+            arguments: [blob, rows.lines, rows.syntaxErrors, rows.length, rows.termsBefore.packedIntegers])
         let declaration = try db.cachedStatement(sql: """
             INSERT INTO declarations (blob, ordinal, name, full_name, kind, containers, first_line, start_line, end_line,
                 bytes, name_range, signature, access, public_api, documented, declares_type)
@@ -167,5 +167,6 @@ extension BlobRows {
         references = [:]
         self.body = body
         self.length = length
+        termsBefore = []
     }
 }

@@ -16,18 +16,20 @@ import GRDB
 ///   declaration's name, kind, containers, lines, name range, signature, access, public API,
 ///   documented; each referenced name with its uses.
 /// - `terms` (FTS5): one row per file (rowid = `files.id`): `name` holds the file name's terms three
-///   times, `body` every word and identifier subword of the text (stemmed, with adjacent pairs, as
-///   ``ContextPacker/bag(of:)`` counts them). `terms_row` and `terms_instance` (fts5vocab) give the
-///   document frequency and the counts BM25 needs.
+///   times, `body` every word and identifier subword of the text in text order (stemmed, with
+///   adjacent pairs, as ``ContextPacker/forEachTerm(in:_:)`` reads them). `terms_row` and
+///   `terms_instance` (fts5vocab) give the document frequency, the counts BM25 needs and each
+///   occurrence's position, which `blobs.terms_before` (the number of terms before each line) turns
+///   into a line, so packing scores declarations without reading the text's terms again.
 ///
 /// A database of another schema version, another analyser format or another term format is
 /// rebuilt, never migrated in place; one that SQLite reports corrupt, or that ``verify()`` finds
 /// damaged, is deleted and rebuilt.
 final class IndexDatabase: Sendable {
     /// The schema; bump on any change to the tables, which rebuilds every database.
-    static let schemaVersion = 1
+    static let schemaVersion = 2
     /// The term format: bump when ``ContextPacker/bag(of:)`` changes.
-    static let termFormat = 1
+    static let termFormat = 4
 
     /// The database file, or `nil` for an in-memory database.
     let path: String?
@@ -174,7 +176,8 @@ final class IndexDatabase: Sendable {
                         blob TEXT PRIMARY KEY,
                         lines INTEGER NOT NULL,
                         syntax_errors INTEGER NOT NULL,
-                        length INTEGER NOT NULL
+                        length INTEGER NOT NULL,
+                        terms_before BLOB NOT NULL
                     ) WITHOUT ROWID;
                     CREATE TABLE declarations (
                         blob TEXT NOT NULL,
@@ -251,31 +254,32 @@ struct BlobRows: Sendable {
     var syntaxErrors: Int
     var declarations: [SwiftDeclaration]
     var references: [String: [SwiftSourcePosition]]
-    /// The text's term bag (``ContextPacker/bag(of:)``), as FTS5 `body` text.
+    /// The text's terms in order (``ContextPacker/forEachTerm(in:_:)``), as FTS5 `body` text.
     var body: String
     /// The bag's length in terms.
     var length: Int
+
+    /// `termsBefore[i]`: the number of the text's terms on lines 1…i.
+    var termsBefore: [Int]
 
     init(analysis: SwiftFileAnalysis, text: String) {
         lines = analysis.lineCount
         syntaxErrors = analysis.syntaxErrors.count
         declarations = analysis.declarations
         references = analysis.references
-        let bag = ContextPacker.bag(of: text)
-        length = bag.values.reduce(0, +)
-        body = Self.body(of: bag)
-    }
-
-    /// A bag as FTS5 text: each term as often as it counts, in a fixed order.
-    static func body(of bag: [String: Int]) -> String {
-        var text = ""
-        for term in bag.keys.sorted() {
-            for _ in 0..<bag[term]! {
-                if !text.isEmpty { text += " " }
-                text += term
-            }
+        var body = ""
+        var perLine: [Int] = [0, 0]
+        let lineCount = ContextPacker.forEachTerm(in: text) { line, term in
+            if !body.isEmpty { body += " " }
+            body += term
+            while perLine.count <= line { perLine.append(0) }
+            perLine[line] += 1
         }
-        return text
+        var before = [Int](repeating: 0, count: lineCount + 1)
+        for line in stride(from: 1, through: lineCount, by: 1) { before[line] = before[line - 1] + (line < perLine.count ? perLine[line] : 0) }
+        termsBefore = before
+        length = before.last ?? 0
+        self.body = body
     }
 }
 
@@ -334,6 +338,26 @@ extension SwiftSourceRange {
         let positions = unpackPositions(data)
         guard positions.count == 2 else { return nil }
         self.init(start: positions[0], end: positions[1])
+    }
+}
+
+extension [Int] {
+    /// 32-bit integers.
+    var packedIntegers: Data {
+        map { Int32(truncatingIfNeeded: $0) }.withUnsafeBytes { Data($0) }
+    }
+
+    init(packedIntegers data: Data) {
+        var values: [Int] = []
+        values.reserveCapacity(data.count / 4)
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset + 4 <= raw.count {
+                values.append(Int(raw.loadUnaligned(fromByteOffset: offset, as: Int32.self)))
+                offset += 4
+            }
+        }
+        self = values
     }
 }
 

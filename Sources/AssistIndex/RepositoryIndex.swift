@@ -180,6 +180,13 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
         return try? repository.blob(blob)
     }
 
+    /// Where HEAD and the staging area are now: HEAD's commit and branch and the index file's
+    /// checksum. Another value after a refresh means a commit, checkout, pull or `git add` since.
+    public func repositoryFingerprint() -> String {
+        let head = (try? repository.head()).map { "\($0.oid ?? "unborn") \($0.branch ?? "detached")" } ?? "no HEAD"
+        return head + " " + (repository.indexFileChecksum()?.description ?? "no index")
+    }
+
     /// The paths that have an overlay.
     public var overlaidPaths: [String] {
         state.withLock { $0.overlays.keys.sorted() }

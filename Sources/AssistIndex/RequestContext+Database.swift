@@ -99,7 +99,7 @@ extension RequestContextGatherer {
         }
         let empty = ContextPacker.Statistics(documentCount: 0, totalLength: 0, documentFrequency: [:])
         let evidence = (try? database.termEvidence(Array(terms.keys), excluding: excluding, replacing: buffers))
-            ?? (statistics: empty, files: [:])
+            ?? (statistics: empty, files: [:], offsets: [:])
         var candidates: [String: ContextPacker.Candidate] = [:]
         for (path, found) in evidence.files.merging(buffers, uniquingKeysWith: { _, buffer in buffer }) {
             candidates[path] = ContextPacker.Candidate(
@@ -132,20 +132,36 @@ extension RequestContextGatherer {
             question: question, ranking: ranking, statistics: evidence.statistics, symbols: symbols, budget: budget
         ) { path in
             guard let text = readText(path) else { return nil }
-            return ContextDocument(path: path, text: text, declarations: declarations(of: path, text: text, overlay: overlays[path]))
+            return document(path, text: text, overlay: overlays[path], offsets: evidence.offsets[path] ?? [:])
         }
     }
 
-    /// A file's declarations for the text about to be packed: the buffer's analysis, the database's
-    /// rows when the text is the indexed content, else an analysis of this text — never ranges
-    /// computed on another text.
-    private func declarations(of path: String, text: String, overlay: SwiftWorkspaceIndex.Overlay?) -> [ContextDeclaration] {
-        if let overlay, overlay.text == text { return Self.contextDeclarations(overlay.analysis) }
-        if let stored = try? index.database.contextDeclarations(path: path),
+    /// A file about to be packed, with its declarations for this text: the buffer's analysis; the
+    /// database's rows and term positions when the text is the indexed content; else an analysis of
+    /// this text (whose terms packing counts itself) — never ranges computed on another text.
+    private func document(_ path: String, text: String, overlay: SwiftWorkspaceIndex.Overlay?, offsets: [String: [Int]]) -> ContextDocument {
+        if let overlay, overlay.text == text {
+            return ContextDocument(path: path, text: text, declarations: Self.contextDeclarations(overlay.analysis))
+        }
+        if let stored = try? index.database.contextDeclarations(path: path), !stored.termsBefore.isEmpty,
            let blob = try? ObjectID.hashBlob(Array(text.utf8)), blob.description == stored.blob
         {
-            return stored.declarations
+            let before = stored.termsBefore
+            // The line of the term at position k: the first line L with before[L] > k.
+            func line(of position: Int) -> Int {
+                var low = 1, high = before.count - 1
+                while low < high {
+                    let middle = (low + high) / 2
+                    if before[middle] > position { high = middle } else { low = middle + 1 }
+                }
+                return low
+            }
+            let lines = offsets.mapValues { $0.map(line(of:)) }
+            return ContextDocument(
+                path: path, text: text, declarations: stored.declarations,
+                termLines: TermLines(lineCount: before.count - 1, termsBefore: before, lines: lines))
         }
-        return Self.contextDeclarations(SwiftAnalyzer.analyze(source: text))
+        return ContextDocument(path: path, text: text, declarations: Self.contextDeclarations(SwiftAnalyzer.analyze(source: text)))
     }
+
 }

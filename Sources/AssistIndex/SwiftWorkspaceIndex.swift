@@ -75,6 +75,8 @@ public final class SwiftWorkspaceIndex: Sendable {
         var refreshed = false
         var sync = IndexDatabaseSync()
         var note: String?
+        /// ``RepositoryIndex/repositoryFingerprint()`` as the last refresh began.
+        var fingerprint: String?
     }
 
     private let state: Mutex<State>
@@ -107,6 +109,7 @@ public final class SwiftWorkspaceIndex: Sendable {
     @discardableResult
     public func refresh(progress: (@Sendable (Int, Int) -> Void)? = nil) throws(GitError) -> WorkspaceIndexSummary {
         try refreshing.withLock { (_) throws(GitError) -> WorkspaceIndexSummary in
+            let fingerprint = index.repositoryFingerprint()
             let collected = Mutex<[ObjectID: BlobRows]>([:])
             var figures = try index.refresh(progress: progress) { blob, bytes, analysis in
                 let rows = BlobRows(analysis: analysis, text: String(decoding: bytes, as: UTF8.self))
@@ -139,11 +142,18 @@ public final class SwiftWorkspaceIndex: Sendable {
             return state.withLock { state in
                 state.database = database
                 state.refreshed = true
+                state.fingerprint = fingerprint
                 state.sync = sync
                 if let note { state.note = note }
                 return rebuild(&state, figures: figures)
             }
         }
+    }
+
+    /// Whether HEAD or the staging area moved since the last refresh began (`false` before the first).
+    public var isBehindRepository: Bool {
+        guard let seen = state.withLock({ $0.fingerprint }) else { return false }
+        return index.repositoryFingerprint() != seen
     }
 
     /// Checks the database file (`PRAGMA quick_check`) and rebuilds it when it is damaged.

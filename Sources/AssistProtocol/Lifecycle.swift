@@ -92,10 +92,19 @@ public struct ServerCapabilities: Codable, Sendable, Hashable {
 public struct TextDocumentSyncOptions: Codable, Sendable, Hashable {
     public var openClose: Bool
     public var change: Int
-    public init(openClose: Bool, change: Int) {
+    /// `didSave` is wanted (without the text).
+    public var save: SaveOptions?
+    public init(openClose: Bool, change: Int, save: SaveOptions? = nil) {
         self.openClose = openClose
         self.change = change
+        self.save = save
     }
+}
+
+/// LSP `SaveOptions`.
+public struct SaveOptions: Codable, Sendable, Hashable {
+    public var includeText: Bool
+    public init(includeText: Bool) { self.includeText = includeText }
 }
 
 /// The commands `workspace/executeCommand` accepts.

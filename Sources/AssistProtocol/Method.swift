@@ -52,6 +52,8 @@ public enum MethodRegistry {
         DidOpenTextDocumentNotification.self,
         DidChangeTextDocumentNotification.self,
         DidCloseTextDocumentNotification.self,
+        DidSaveTextDocumentNotification.self,
+        DidChangeWatchedFilesNotification.self,
     ]
 
     /// Notifications the daemon sends to the client.
@@ -63,6 +65,7 @@ public enum MethodRegistry {
     public static let serverRequests: [any RequestType.Type] = [
         ApplyWorkspaceEditRequest.self,
         WorkDoneProgressCreateRequest.self,
+        RegisterCapabilityRequest.self,
     ]
 
     /// All methods with their kind and direction.

@@ -86,3 +86,55 @@ public struct DidCloseTextDocumentNotification: NotificationType, Hashable {
     public var textDocument: TextDocumentIdentifier
     public init(textDocument: TextDocumentIdentifier) { self.textDocument = textDocument }
 }
+
+/// `textDocument/didSave`: the editor wrote a document to disk; the daemon refreshes the index in
+/// the background (the capability asks for no text: the file is read from disk).
+public struct DidSaveTextDocumentNotification: NotificationType, Hashable {
+    public static let method = "textDocument/didSave"
+    public var textDocument: TextDocumentIdentifier
+    /// The saved text, when the client sends it; ignored.
+    public var text: String?
+    public init(textDocument: TextDocumentIdentifier, text: String? = nil) {
+        self.textDocument = textDocument
+        self.text = text
+    }
+}
+
+/// `workspace/didChangeWatchedFiles`: files the client watches for the daemon (Swift files,
+/// `.git/HEAD`, `.git/index`) changed on disk; the daemon refreshes the index in the background.
+public struct DidChangeWatchedFilesNotification: NotificationType, Hashable {
+    public static let method = "workspace/didChangeWatchedFiles"
+    public var changes: [FileEvent]
+    public init(changes: [FileEvent]) { self.changes = changes }
+}
+
+/// One changed file: its URI and 1 (created), 2 (changed) or 3 (deleted).
+public struct FileEvent: Codable, Sendable, Hashable {
+    public var uri: String
+    public var type: Int
+    public init(uri: String, type: Int) {
+        self.uri = uri
+        self.type = type
+    }
+}
+
+/// `client/registerCapability`, sent by the daemon after `initialized` to a client that announced
+/// `workspace.didChangeWatchedFiles.dynamicRegistration`: watch Swift files and git's HEAD and index.
+public struct RegisterCapabilityRequest: RequestType, Hashable {
+    public static let method = "client/registerCapability"
+    public typealias Response = VoidResponse
+    public var registrations: [Registration]
+    public init(registrations: [Registration]) { self.registrations = registrations }
+}
+
+/// One registration: an id, the method, and its options.
+public struct Registration: Codable, Sendable, Hashable {
+    public var id: String
+    public var method: String
+    public var registerOptions: JSONValue?
+    public init(id: String, method: String, registerOptions: JSONValue? = nil) {
+        self.id = id
+        self.method = method
+        self.registerOptions = registerOptions
+    }
+}

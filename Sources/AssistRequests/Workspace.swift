@@ -201,6 +201,16 @@ public final class Workspace: Sendable {
         }
     }
 
+    /// Whether the index has been made in this process (a request needed it).
+    public var hasIndex: Bool { state.withLock { $0.index != nil } }
+
+    /// Whether HEAD or the staging area moved since the index was last refreshed (a commit,
+    /// checkout, pull or `git add`); `false` when the index has not been made.
+    public func indexIsBehindRepository() async -> Bool {
+        guard let index = state.withLock({ $0.index }) else { return false }
+        return await Blocking.run { index.isBehindRepository }
+    }
+
     /// Gives the index an editor's unsaved text of a Swift file, or takes it back with `nil`.
     ///
     /// - Parameters:

@@ -17,6 +17,9 @@ struct ClientEditCapabilities: Sendable {
     var resolveEdit = false
     /// `window.workDoneProgress`: the client shows progress under a token the daemon creates.
     var workDoneProgress = false
+    /// `workspace.didChangeWatchedFiles.dynamicRegistration`: the client watches files the daemon
+    /// registers with `client/registerCapability`.
+    var watchedFilesRegistration = false
 
     init() {}
 
@@ -27,6 +30,7 @@ struct ClientEditCapabilities: Sendable {
             resolveEdit = properties.contains(.string("edit"))
         }
         workDoneProgress = capabilities?["window"]?["workDoneProgress"] == .bool(true)
+        watchedFilesRegistration = capabilities?["workspace"]?["didChangeWatchedFiles"]?["dynamicRegistration"] == .bool(true)
     }
 }
 

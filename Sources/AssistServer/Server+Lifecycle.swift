@@ -27,7 +27,8 @@ extension Server {
         do {
             switch method {
             case InitializedNotification.method:
-                break
+                registerFileWatchers()
+                watchRepository()
             case CancelRequestNotification.method:
                 let notification: CancelRequestNotification = try Self.decodeParams(params)
                 let task = state.withLock { $0.inFlight[notification.id] }
@@ -50,6 +51,12 @@ extension Server {
                     version: notification.textDocument.version
                 )
                 state.withLock { _ = $0.staleOverlays.insert(notification.textDocument.uri) }
+            case DidSaveTextDocumentNotification.method:
+                let notification: DidSaveTextDocumentNotification = try Self.decodeParams(params)
+                scheduleRefresh("saved \(notification.textDocument.uri)")
+            case DidChangeWatchedFilesNotification.method:
+                let notification: DidChangeWatchedFilesNotification = try Self.decodeParams(params)
+                scheduleRefresh("\(notification.changes.count) watched files changed")
             case DidCloseTextDocumentNotification.method:
                 let notification: DidCloseTextDocumentNotification = try Self.decodeParams(params)
                 state.withLock { _ = $0.staleOverlays.insert(notification.textDocument.uri) }
@@ -120,7 +127,7 @@ extension Server {
         let assistMethods = registeredRequestMethods.filter { $0.hasPrefix("assist/") }
         return InitializeResult(
             capabilities: ServerCapabilities(
-                textDocumentSync: TextDocumentSyncOptions(openClose: true, change: 2),
+                textDocumentSync: TextDocumentSyncOptions(openClose: true, change: 2, save: SaveOptions(includeText: false)),
                 codeActionProvider: CodeActionOptions(codeActionKinds: AssistCodeActionKind.all, resolveProvider: true),
                 executeCommandProvider: ExecuteCommandOptions(commands: ExecuteCommandRequest.commands),
                 workspaceSymbolProvider: true,

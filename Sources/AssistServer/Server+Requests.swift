@@ -44,6 +44,10 @@ extension Server {
     /// - Returns: The workspace.
     /// - Throws: `ResponseError` (request failed) when there is no repository or it cannot be indexed.
     func indexedWorkspace() throws(ResponseError) -> Workspace {
+        // Taking the changed buffers and giving them to the index is one step: a request that
+        // starts while another one hands them over waits, and then sees them.
+        overlaySync.lock()
+        defer { overlaySync.unlock() }
         let (workspace, error, stale) = state.withLock { state in
             defer { state.staleOverlays.removeAll() }
             return (state.workspace, state.repositoryError, state.staleOverlays)

@@ -35,11 +35,21 @@ public final class Server: Sendable {
         var pendingOutgoing: [RequestID: CheckedContinuation<JSONValue, any Error>] = [:]
         /// What `initialize`'s client capabilities said about `workspace/applyEdit`.
         var clientEdits = ClientEditCapabilities()
+        /// A background index refresh is running; another was asked for meanwhile.
+        var refreshRunning = false
+        var refreshAgain = false
+        /// Background refreshes done.
+        var backgroundRefreshes = 0
+        /// HEAD and the staging area are being watched.
+        var watchingRepository = false
     }
 
     public let connection: FileDescriptorConnection
     public let options: ServerOptions
     public let documents = DocumentStore()
+    /// Held while changed buffers are handed to the index, so a request that starts meanwhile
+    /// waits for them instead of reading the index without them.
+    let overlaySync = NSLock()
     let state: Mutex<State>
     let maxMessageBytes: Atomic<Int>
     let startTime = ContinuousClock.now
@@ -97,7 +107,8 @@ public final class Server: Sendable {
         [
             InitializedNotification.method, ExitNotification.method, CancelRequestNotification.method,
             DidOpenTextDocumentNotification.method, DidChangeTextDocumentNotification.method,
-            DidCloseTextDocumentNotification.method,
+            DidCloseTextDocumentNotification.method, DidSaveTextDocumentNotification.method,
+            DidChangeWatchedFilesNotification.method,
         ].sorted()
     }
 

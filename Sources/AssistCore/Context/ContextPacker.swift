@@ -34,6 +34,9 @@ public struct ContextDocument: Sendable {
     public var declarations: [ContextDeclaration]
     /// The names it uses (the index's references).
     public var references: Set<String>
+    /// Where the question's terms are in the text, when an index knows it for this exact text;
+    /// packing counts the terms itself otherwise.
+    public var termLines: TermLines?
 
     /// Creates a document.
     ///
@@ -42,11 +45,64 @@ public struct ContextDocument: Sendable {
     ///   - text: The text.
     ///   - declarations: The declarations.
     ///   - references: The names it uses.
-    public init(path: String, text: String, declarations: [ContextDeclaration], references: Set<String> = []) {
+    ///   - termLines: Where the question's terms are, if known.
+    public init(path: String, text: String, declarations: [ContextDeclaration], references: Set<String> = [], termLines: TermLines? = nil) {
         self.path = path
         self.text = text
         self.declarations = declarations
         self.references = references
+        self.termLines = termLines
+    }
+}
+
+/// Where terms are in a text, as ``ContextPacker/forEachTerm(in:_:)`` reads it: how many terms come
+/// before each line, and the line of each occurrence of some terms.
+public struct TermLines: Sendable, Hashable {
+    /// The text's number of lines.
+    public var lineCount: Int
+    /// `termsBefore[i]`: the number of terms on lines 1…i (`termsBefore[0]` is 0); `lineCount + 1` values.
+    public var termsBefore: [Int]
+    /// Term → the line of each of its occurrences, in increasing order.
+    public var lines: [String: [Int]]
+
+    /// Creates term lines.
+    public init(lineCount: Int, termsBefore: [Int], lines: [String: [Int]]) {
+        self.lineCount = lineCount
+        self.termsBefore = termsBefore
+        self.lines = lines
+    }
+
+    /// The lines of a text's terms, restricted to `wanted` terms (all when `nil`).
+    public static func of(_ text: some StringProtocol, wanted: [String: Int]?, known: inout [[UInt8]: [String]]) -> TermLines {
+        var perLine: [Int] = [0, 0]
+        var lines: [String: [Int]] = [:]
+        let lineCount = ContextPacker.forEachTerm(in: text, known: &known) { line, term in
+            while perLine.count <= line { perLine.append(0) }
+            perLine[line] += 1
+            if wanted == nil || wanted?[term] != nil { lines[term, default: []].append(line) }
+        }
+        while perLine.count < lineCount + 1 { perLine.append(0) }
+        var before = [Int](repeating: 0, count: lineCount + 1)
+        for line in stride(from: 1, through: lineCount, by: 1) { before[line] = before[line - 1] + perLine[line] }
+        return TermLines(lineCount: lineCount, termsBefore: before, lines: lines)
+    }
+
+    /// Term counts and length of lines `range` (1-based, inclusive, within the text).
+    func bag(of range: ClosedRange<Int>) -> (counts: [String: Int], length: Int) {
+        func firstIndex(_ values: [Int], atLeast value: Int) -> Int {
+            var low = 0, high = values.count
+            while low < high {
+                let middle = (low + high) / 2
+                if values[middle] < value { low = middle + 1 } else { high = middle }
+            }
+            return low
+        }
+        var counts: [String: Int] = [:]
+        for (term, found) in lines {
+            let inside = firstIndex(found, atLeast: range.upperBound + 1) - firstIndex(found, atLeast: range.lowerBound)
+            if inside > 0 { counts[term] = inside }
+        }
+        return (counts, termsBefore[range.upperBound] - termsBefore[range.lowerBound - 1])
     }
 }
 
@@ -163,24 +219,98 @@ public enum ContextPacker {
     /// - Returns: Term → occurrences.
     public static func bag(of text: some StringProtocol) -> [String: Int] {
         var bag: [String: Int] = [:]
-        var word = ""
+        forEachTerm(in: text) { _, term in bag[term, default: 0] += 1 }
+        return bag
+    }
+
+    /// Calls `body` with each term of a text in order, with the 1-based line it is on (lines end at
+    /// `\n`): for each word (a run of letters and digits), its subwords that are longer than one
+    /// character and not stop words, then their adjacent pairs. ``bag(of:)`` counts exactly these.
+    ///
+    /// The text is read a byte at a time (a non-ASCII character is decoded to test whether it is a
+    /// letter or digit), and each distinct word is split once, so a file costs about one pass over
+    /// its bytes.
+    ///
+    /// - Parameters:
+    ///   - text: The text.
+    ///   - body: Called with each term's line and the term.
+    /// - Returns: The number of lines (one more than the number of `\n`).
+    @discardableResult
+    public static func forEachTerm(in text: some StringProtocol, _ body: (_ line: Int, _ term: String) -> Void) -> Int {
+        var known: [[UInt8]: [String]] = [:]
+        return forEachTerm(in: text, known: &known, body)
+    }
+
+    /// ``forEachTerm(in:_:)`` with the words already split kept in `known` (UTF-8 bytes → terms),
+    /// to share between texts.
+    @discardableResult
+    public static func forEachTerm(
+        in text: some StringProtocol, known: inout [[UInt8]: [String]], _ body: (_ line: Int, _ term: String) -> Void
+    ) -> Int {
+        var word: [UInt8] = []
+        word.reserveCapacity(64)
+        var line = 1
         func flush() {
-            if word.count > 1 {
-                let terms = QueryTerms.subwords(of: word).filter { !QueryTerms.stopWords.contains($0) }
-                for term in terms { bag[term, default: 0] += 1 }
-                for pair in bigrams(terms) { bag[pair, default: 0] += 1 }
+            // A word of one character gives no subword longer than one character.
+            guard word.count > 1 else {
+                word.removeAll(keepingCapacity: true)
+                return
             }
-            word = ""
+            let terms: [String]
+            if let cached = known[word] {
+                terms = cached
+            } else {
+                let parts = QueryTerms.subwords(of: String(decoding: word, as: UTF8.self)).filter { !QueryTerms.stopWords.contains($0) }
+                terms = parts + bigrams(parts)
+                known[word] = terms
+            }
+            for term in terms { body(line, term) }
+            word.removeAll(keepingCapacity: true)
         }
-        for character in text {
-            if character.isLetter || character.isNumber {
-                word.append(character)
+        var bytes = text.utf8.makeIterator()
+        var pending: UInt8? = nil
+        while let byte = pending ?? bytes.next() {
+            pending = nil
+            if byte < 0x80 {
+                if (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) {
+                    word.append(byte)
+                } else {
+                    flush()
+                    if byte == 0x0A { line += 1 }
+                }
+                continue
+            }
+            // A multi-byte character: its lead byte, then continuation bytes (10xxxxxx).
+            var sequence: [UInt8] = [byte]
+            while let next = bytes.next() {
+                if next & 0xC0 == 0x80 {
+                    sequence.append(next)
+                } else {
+                    pending = next
+                    break
+                }
+            }
+            let scalar = String(decoding: sequence, as: UTF8.self).unicodeScalars.first
+            if let scalar, isWordScalar(scalar) {
+                word.append(contentsOf: sequence)
             } else {
                 flush()
             }
         }
         flush()
-        return bag
+        return line
+    }
+
+    /// Letters and digits by their general category (L*, N*), as SQLite's unicode61 tokenizer reads
+    /// them, so each term is one token of the index's full-text table.
+    static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+             .decimalNumber, .letterNumber, .otherNumber:
+            true
+        default:
+            false
+        }
     }
 
     /// BM25's statistics over a set of documents: how many, their average length, and in how many
@@ -511,18 +641,26 @@ public enum ContextPacker {
         let fullBudget = Int(Double(budget) * fullShare)
         var fullFiles = Set<String>()
         var covered: [String: [ClosedRange<Int>]] = [:]
-        // Declarations ranked inside each candidate file, computed once.
+        // Declarations ranked inside each candidate file, computed once, from one pass over the
+        // file: each line's number of terms and the lines the question's terms are on.
         var rankedDeclarations: [String: [(declaration: ContextDeclaration, score: Double, text: String)]] = [:]
+        var documentLines: [String: [Substring]] = [:]
+        var knownWords: [[UInt8]: [String]] = [:]
+        /// A declaration's text (doc comment included), taken only for the pieces that may be packed.
+        func text(of declaration: ContextDeclaration, in document: ContextDocument) -> String {
+            let lines = documentLines[document.path] ?? document.text.split(separator: "\n", omittingEmptySubsequences: false)
+            documentLines[document.path] = lines
+            return lines[(declaration.lines.lowerBound - 1)..<declaration.lines.upperBound].joined(separator: "\n") + "\n"
+        }
         func declarations(of document: ContextDocument) -> [(declaration: ContextDeclaration, score: Double, text: String)] {
             if let known = rankedDeclarations[document.path] { return known }
-            let lines = document.text.split(separator: "\n", omittingEmptySubsequences: false)
+            let where_ = document.termLines ?? TermLines.of(document.text, wanted: terms, known: &knownWords)
             let scored = document.declarations.compactMap { declaration -> (declaration: ContextDeclaration, score: Double, text: String)? in
-                guard declaration.lines.lowerBound >= 1, declaration.lines.upperBound <= lines.count else { return nil }
-                let text = lines[(declaration.lines.lowerBound - 1)..<declaration.lines.upperBound].joined(separator: "\n") + "\n"
-                let bag = bag(of: text)
-                var score = statistics.score(terms, bag: bag, length: Double(bag.values.reduce(0, +)))
+                guard declaration.lines.lowerBound >= 1, declaration.lines.upperBound <= where_.lineCount else { return nil }
+                let (bag, length) = where_.bag(of: declaration.lines)
+                var score = statistics.score(terms, bag: bag, length: Double(length))
                 if named.contains(declaration.name) { score += 10 }
-                return (declaration, score, text)
+                return (declaration, score, "")
             }
             let sorted = scored.sorted { $0.score != $1.score ? $0.score > $1.score : $0.declaration.lines.lowerBound < $1.declaration.lines.lowerBound }
             rankedDeclarations[document.path] = sorted
@@ -541,11 +679,12 @@ public enum ContextPacker {
             }
             var taken = 0
             for candidate in declarations(of: document) where candidate.score > 0 && taken < 2 {
-                let tokens = TokenEstimate.of(candidate.text)
+                let candidateText = text(of: candidate.declaration, in: document)
+                let tokens = TokenEstimate.of(candidateText)
                 guard tokens <= budget / 6 else { continue }
                 if covered[document.path, default: []].contains(where: { $0.overlaps(candidate.declaration.lines) }) { continue }
                 guard used + cost(document.path, tokens) <= fullBudget else { break }
-                take(PackedPiece(path: document.path, lines: candidate.declaration.lines, form: .full, tokens: tokens, text: candidate.text))
+                take(PackedPiece(path: document.path, lines: candidate.declaration.lines, form: .full, tokens: tokens, text: candidateText))
                 covered[document.path, default: []].append(candidate.declaration.lines)
                 taken += 1
             }
@@ -553,6 +692,9 @@ public enum ContextPacker {
         // 2. Signatures for the rest: a map of the next files' best declarations.
         for (path, _) in ranking where !fullFiles.contains(path) {
             guard used < budget else { break }
+            // Every signature line costs at least 2 tokens ("1: x"): a file whose header and one
+            // such line cannot fit gives nothing, so it is not read.
+            guard used + cost(path, 2) <= budget else { continue }
             guard let document = document(path) else { continue }
             let ranges = covered[document.path, default: []]
             let best = declarations(of: document)
