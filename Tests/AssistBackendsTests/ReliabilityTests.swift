@@ -165,18 +165,19 @@ private let openAIRateLimited = #"{"error":{"message":"Rate limit reached","type
     }
 
     @Test func noServerIsAConnectionError() async throws {
-        let server = try await StandInServer.start()
-        await server.stop()
-        let backend = OpenAICompatibleBackend(settings: testSettings(server, retries: 0))
+        let refusing = try RefusingPort()
+        let backend = OpenAICompatibleBackend(settings: testSettings(baseURL: refusing.baseURL, retries: 0))
         let result = await collect(backend.chat(hello))
         #expect(result.error?.kind == .connection)
         #expect(result.error?.description.contains("127.0.0.1") == true)
+        withExtendedLifetime(refusing) {}
     }
 
     @Test func refusedConnectionIsReportedAtOnceNotAfterTheConnectTimeout() async throws {
-        let server = try await StandInServer.start()
-        await server.stop()
-        var settings = testSettings(server, retries: 2)
+        // A port held bound and not listening: a stopped server's port could be taken by another
+        // test's server meanwhile, which would accept the connection instead of refusing it.
+        let refusing = try RefusingPort()
+        var settings = testSettings(baseURL: refusing.baseURL, retries: 2)
         settings.connectTimeout = .seconds(60)
         let backend = OpenAICompatibleBackend(settings: settings)
         let started = ContinuousClock.now
@@ -185,6 +186,7 @@ private let openAIRateLimited = #"{"error":{"message":"Rate limit reached","type
         #expect(result.error?.kind == .connection)
         #expect(result.error?.description.contains("refused the connection; is the server running?") == true, "\(String(describing: result.error))")
         #expect(waited < .seconds(30), "the refusal was reported only after \(waited)")
+        withExtendedLifetime(refusing) {}
     }
 
     @Test func streamCutMidwayIsAnErrorNotAShortAnswer() async throws {

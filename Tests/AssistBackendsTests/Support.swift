@@ -4,14 +4,29 @@ import AssistTestSupport
 import Logging
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Settings for a backend on a stand-in server, with short delays so that tests are quick.
 func testSettings(
     _ server: StandInServer, name: String = "openai", path: String = "", key: String? = "test-key-123456",
     keySource: String = "OPENAI_API_KEY", retries: Int = 2, read: Duration = .seconds(60), maxDelay: Duration = .seconds(5),
     concurrency: Int = 4, contextWindow: Int? = nil
 ) -> BackendSettings {
+    testSettings(
+        baseURL: server.baseURL, name: name, path: path, key: key, keySource: keySource, retries: retries, read: read,
+        maxDelay: maxDelay, concurrency: concurrency, contextWindow: contextWindow)
+}
+
+/// Settings for a backend at a base URL.
+func testSettings(
+    baseURL: String, name: String = "openai", path: String = "", key: String? = "test-key-123456",
+    keySource: String = "OPENAI_API_KEY", retries: Int = 2, read: Duration = .seconds(60), maxDelay: Duration = .seconds(5),
+    concurrency: Int = 4, contextWindow: Int? = nil
+) -> BackendSettings {
     BackendSettings(
-        name: name, baseURL: server.baseURL + path, model: "test-model", apiKey: key, keySource: keySource,
+        name: name, baseURL: baseURL + path, model: "test-model", apiKey: key, keySource: keySource,
         connectTimeout: .seconds(30), readTimeout: read,
         retry: RetryPolicy(maxRetries: retries, baseDelay: .milliseconds(10), maxDelay: maxDelay),
         maxConcurrentRequests: concurrency, contextWindow: contextWindow)
@@ -92,3 +107,37 @@ func splitInHalves(_ pieces: [String]) -> [String] {
 }
 
 let hello = ChatRequest(messages: [.system("Be brief."), .user("Say hello")], maxTokens: 16, temperature: 0)
+
+/// A port on 127.0.0.1 that refuses connections for as long as this value lives: a socket is bound
+/// to it and never listens, so no other test's server can take the port meanwhile (a port freed by a
+/// stopped server can be).
+final class RefusingPort {
+    let port: Int
+    private let descriptor: Int32
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestClientError("socket failed: errno \(errno)") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else {
+            close(fd)
+            throw TestClientError("bind failed: errno \(errno)")
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        descriptor = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    deinit { close(descriptor) }
+}
