@@ -63,6 +63,15 @@
 (defclass assist-server (eglot-lsp-server) ()
   :documentation "An `assist serve' daemon.")
 
+;; The daemon refreshes its index on didSave and watches git's HEAD and staging area itself, and
+;; registers file watchers only with clients that offer them: this one does not offer them, so no
+;; folder of the repository gets a file-notify watch.
+(cl-defmethod eglot-client-capabilities ((_s assist-server))
+  (let* ((caps (copy-tree (cl-call-next-method)))
+         (workspace (plist-get caps :workspace)))
+    (plist-put caps :workspace
+               (plist-put workspace :didChangeWatchedFiles (list :dynamicRegistration :json-false)))))
+
 (define-derived-mode assist-swift-mode prog-mode "Swift"
   "Minimal Swift mode, used when no `swift-mode' is installed.")
 (unless (fboundp 'swift-mode)
