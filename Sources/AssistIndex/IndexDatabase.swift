@@ -60,22 +60,12 @@ final class IndexDatabase: Sendable {
             let pool = try pool(at: path)
             if let stale = try staleness(of: pool) {
                 try? pool.close()
-                try removeFiles(of: path)
-                let fresh = try Self.pool(at: path)
-                try create(fresh)
-                return IndexDatabase(path: path, writer: fresh, openNote: "rebuilt: \(stale)")
+                return fresh(at: path, note: "rebuilt: \(stale)")
             }
             return IndexDatabase(path: path, writer: pool, openNote: nil)
         } catch {
             // Not a database, or damaged beyond opening: start again from nothing.
-            do {
-                try removeFiles(of: path)
-                let fresh = try Self.pool(at: path)
-                try create(fresh)
-                return IndexDatabase(path: path, writer: fresh, openNote: "rebuilt: \(describe(error))")
-            } catch {
-                return memory(note: "\(path) cannot be used (\(describe(error))); the index is kept in memory")
-            }
+            return fresh(at: path, note: "rebuilt: \(describe(error))")
         }
     }
 
@@ -83,11 +73,16 @@ final class IndexDatabase: Sendable {
     static func rebuilt(_ damaged: IndexDatabase) -> IndexDatabase {
         guard let path = damaged.path else { return memory(note: damaged.openNote) }
         if let pool = damaged.writer as? DatabasePool { try? pool.close() }
+        return fresh(at: path, note: nil)
+    }
+
+    /// The files at `path` removed and an empty database made there; in memory when that fails.
+    private static func fresh(at path: String, note: String?) -> IndexDatabase {
         do {
             try removeFiles(of: path)
-            let fresh = try pool(at: path)
-            try create(fresh)
-            return IndexDatabase(path: path, writer: fresh, openNote: nil)
+            let pool = try pool(at: path)
+            try create(pool)
+            return IndexDatabase(path: path, writer: pool, openNote: note)
         } catch {
             return memory(note: "\(path) cannot be used (\(describe(error))); the index is kept in memory")
         }

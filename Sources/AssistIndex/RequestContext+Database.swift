@@ -54,26 +54,7 @@ extension RequestContextGatherer {
         instruction: String, file: String?, selection: ClosedRange<Int>?, text: String?
     ) throws(GitError) -> ClassificationRequest {
         let found = locationsAndBytes(of: QueryTerms.identifiers(in: instruction), excluding: { _ in false })
-        let symbols = found.map {
-            NamedSymbolFacts(
-                name: $0.locations.name, definitionFiles: $0.locations.definitions.sorted(),
-                referenceFiles: $0.locations.references.keys.sorted())
-        }
-        var selectionFacts: SelectionFacts?
-        var contextTokens: Int?
-        if let file, let selection {
-            selectionFacts = self.selectionFacts(file: file, selection: selection, text: text)
-            contextTokens = selectionFacts?.tokens
-        } else {
-            var bytes = 0
-            for entry in found {
-                for path in entry.locations.definitions { bytes += (entry.bytes[path] ?? []).reduce(0, +) }
-            }
-            if bytes > 0 { contextTokens = TokenEstimate.bytes(bytes) }
-        }
-        return ClassificationRequest(
-            instruction: instruction, file: file, selection: selection, selectionFacts: selectionFacts,
-            symbols: symbols, contextTokens: contextTokens)
+        return classificationRequest(instruction: instruction, file: file, selection: selection, text: text, found: found)
     }
 
     /// Retrieves and packs context for a question: the files holding its terms ranked with the

@@ -87,10 +87,27 @@ public struct RequestContextGatherer: Sendable {
         guard let analyses = known else {
             return try classificationRequestFromDatabase(instruction: instruction, file: file, selection: selection, text: text)
         }
-        let names = QueryTerms.identifiers(in: instruction)
-        let locations = try locations(of: names, analyses: analyses)
-        let symbols = locations.map {
-            NamedSymbolFacts(name: $0.name, definitionFiles: $0.definitions.sorted(), referenceFiles: $0.references.keys.sorted())
+        let locations = try locations(of: QueryTerms.identifiers(in: instruction), analyses: analyses)
+        let found = locations.map { location in
+            (locations: location, bytes: Dictionary(uniqueKeysWithValues: location.definitions.map { path in
+                (path, (analyses[path]?.declarations ?? []).filter { $0.name == location.name }
+                    .map { $0.range.end.utf8Offset - $0.range.start.utf8Offset })
+            }))
+        }
+        return classificationRequest(instruction: instruction, file: file, selection: selection, text: text, found: found)
+    }
+
+    /// The classifier's input from the named identifiers' locations and the bytes of their
+    /// declarations by path: the selection's facts when there is one, else the tokens of the
+    /// declarations the instruction names.
+    func classificationRequest(
+        instruction: String, file: String?, selection: ClosedRange<Int>?, text: String?,
+        found: [(locations: SymbolLocations, bytes: [String: [Int]])]
+    ) -> ClassificationRequest {
+        let symbols = found.map {
+            NamedSymbolFacts(
+                name: $0.locations.name, definitionFiles: $0.locations.definitions.sorted(),
+                referenceFiles: $0.locations.references.keys.sorted())
         }
         var selectionFacts: SelectionFacts?
         var contextTokens: Int?
@@ -99,12 +116,8 @@ public struct RequestContextGatherer: Sendable {
             contextTokens = selectionFacts?.tokens
         } else {
             var bytes = 0
-            for location in locations {
-                for path in location.definitions {
-                    for declaration in analyses[path]?.declarations ?? [] where declaration.name == location.name {
-                        bytes += declaration.range.end.utf8Offset - declaration.range.start.utf8Offset
-                    }
-                }
+            for entry in found {
+                for path in entry.locations.definitions { bytes += (entry.bytes[path] ?? []).reduce(0, +) }
             }
             if bytes > 0 { contextTokens = TokenEstimate.bytes(bytes) }
         }

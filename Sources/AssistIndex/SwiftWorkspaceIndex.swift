@@ -221,8 +221,7 @@ public final class SwiftWorkspaceIndex: Sendable {
         let ranked = SymbolMatcher.rank(query: query, names.sorted().map { ($0, $0) }, limit: limit)
         let stored = (try? database.symbols(named: ranked)) ?? []
         var byName: [String: [WorkspaceSymbol]] = [:]
-        for (path, overlay) in overlays.sorted(by: { $0.key < $1.key }) {
-            _ = path
+        for (_, overlay) in overlays.sorted(by: { $0.key < $1.key }) {
             for symbol in overlay.symbols { byName[symbol.name, default: []].append(symbol) }
         }
         for symbol in stored where overlays[symbol.path] == nil { byName[symbol.name, default: []].append(symbol) }

@@ -34,7 +34,6 @@ extension Server {
                 guard let workspace = self.state.withLock({ $0.workspace }) else { break }
                 do {
                     let summary = try await workspace.index(refresh: true)
-                    self.state.withLock { $0.backgroundRefreshes += 1 }
                     self.logger.debug("background index refresh: \(summary.database.sync.filesWritten) files written")
                 } catch {
                     self.logger.warning("background index refresh failed: \(error)")

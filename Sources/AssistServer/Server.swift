@@ -38,8 +38,6 @@ public final class Server: Sendable {
         /// A background index refresh is running; another was asked for meanwhile.
         var refreshRunning = false
         var refreshAgain = false
-        /// Background refreshes done.
-        var backgroundRefreshes = 0
         /// HEAD and the staging area are being watched.
         var watchingRepository = false
     }

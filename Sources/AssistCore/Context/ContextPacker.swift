@@ -643,7 +643,7 @@ public enum ContextPacker {
         var covered: [String: [ClosedRange<Int>]] = [:]
         // Declarations ranked inside each candidate file, computed once, from one pass over the
         // file: each line's number of terms and the lines the question's terms are on.
-        var rankedDeclarations: [String: [(declaration: ContextDeclaration, score: Double, text: String)]] = [:]
+        var rankedDeclarations: [String: [(declaration: ContextDeclaration, score: Double)]] = [:]
         var documentLines: [String: [Substring]] = [:]
         var knownWords: [[UInt8]: [String]] = [:]
         /// A declaration's text (doc comment included), taken only for the pieces that may be packed.
@@ -652,15 +652,15 @@ public enum ContextPacker {
             documentLines[document.path] = lines
             return lines[(declaration.lines.lowerBound - 1)..<declaration.lines.upperBound].joined(separator: "\n") + "\n"
         }
-        func declarations(of document: ContextDocument) -> [(declaration: ContextDeclaration, score: Double, text: String)] {
+        func declarations(of document: ContextDocument) -> [(declaration: ContextDeclaration, score: Double)] {
             if let known = rankedDeclarations[document.path] { return known }
             let where_ = document.termLines ?? TermLines.of(document.text, wanted: terms, known: &knownWords)
-            let scored = document.declarations.compactMap { declaration -> (declaration: ContextDeclaration, score: Double, text: String)? in
+            let scored = document.declarations.compactMap { declaration -> (declaration: ContextDeclaration, score: Double)? in
                 guard declaration.lines.lowerBound >= 1, declaration.lines.upperBound <= where_.lineCount else { return nil }
                 let (bag, length) = where_.bag(of: declaration.lines)
                 var score = statistics.score(terms, bag: bag, length: Double(length))
                 if named.contains(declaration.name) { score += 10 }
-                return (declaration, score, "")
+                return (declaration, score)
             }
             let sorted = scored.sorted { $0.score != $1.score ? $0.score > $1.score : $0.declaration.lines.lowerBound < $1.declaration.lines.lowerBound }
             rankedDeclarations[document.path] = sorted
