@@ -8,11 +8,11 @@ import GRDB
 extension IndexDatabase {
     /// The number of files and the sum of their bag lengths.
     func totals(_ db: Database) throws -> (files: Int, length: Double) {
-        if let value = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'totals'") {
+        if let value = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'totals'")) {
             let parts = value.split(separator: " ")
             if parts.count == 2, let files = Int(parts[0]), let length = Double(parts[1]) { return (files, length) }
         }
-        let row = try Row.fetchOne(db, sql: "SELECT count(*), total(length) FROM files")
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT count(*), total(length) FROM files"))
         return (row?[0] ?? 0, row?[1] ?? 0)
     }
 
@@ -27,39 +27,65 @@ extension IndexDatabase {
     ///   - replacing: Unsaved buffers by path: their bag's length and their counts of the terms.
     /// - Returns: The statistics and the files by path (without those left out or replaced).
     func termEvidence(
-        _ terms: [String], excluding: (String) -> Bool, replacing: [String: (length: Double, counts: [String: Int])]
-    ) throws -> (statistics: ContextPacker.Statistics, files: [String: (length: Double, counts: [String: Int])], offsets: [String: [String: [Int]]]) {
+        _ terms: [String], excluding: (String) -> Bool, replacing: [String: (length: Double, counts: [String: Int])],
+        memory: PackingMemory? = nil
+    ) throws -> (
+        statistics: ContextPacker.Statistics, files: [String: (length: Double, counts: [String: Int])],
+        offsets: [String: [String: [Int]]], blobs: [String: String]
+    ) {
         try writer.read { db in
+            let generation = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'generation'"))
+            memory?.use(generation: generation)
             var (documentCount, totalLength) = try totals(db)
             var frequency: [String: Int] = [:]
             var counts: [Int64: [String: Int]] = [:]
             var bodyOffsets: [Int64: [String: [Int]]] = [:]
             let documents = try db.cachedStatement(sql: "SELECT doc FROM terms_row WHERE term = ?")
-            let instances = try db.cachedStatement(sql: "SELECT doc, col, offset FROM terms_instance WHERE term = ?")
+            let instances = try db.cachedStatement(sql: "SELECT doc, col = 'body', offset FROM terms_instance WHERE term = ?")
             for term in terms.sorted() {
-                if let df = try Int.fetchOne(documents, arguments: [term]) { frequency[term] = df } else { continue }
-                let cursor = try Row.fetchCursor(instances, arguments: [term])
-                while let row = try cursor.next() {
-                    let id: Int64 = row[0]
-                    counts[id, default: [:]][term, default: 0] += 1
-                    if row[1] as String == "body" { bodyOffsets[id, default: [:]][term, default: []].append(row[2]) }
+                var postings = memory?.postings(term)
+                if postings == nil {
+                    guard let df = try Int.fetchOne(documents, arguments: [term]) else { continue }
+                    var found = PackingMemory.Postings(documentFrequency: df, counts: [:], bodyOffsets: [:])
+                    let cursor = try Row.fetchCursor(instances, arguments: [term])
+                    while let row = try cursor.next() {
+                        let id: Int64 = row[0]
+                        found.counts[id, default: 0] += 1
+                        if row[1] as Bool { found.bodyOffsets[id, default: []].append(row[2]) }
+                    }
+                    memory?.keep(term, found, at: generation)
+                    postings = found
                 }
+                guard let postings, postings.documentFrequency > 0 else { continue }
+                frequency[term] = postings.documentFrequency
+                for (id, count) in postings.counts { counts[id, default: [:]][term] = count }
+                for (id, offsets) in postings.bodyOffsets { bodyOffsets[id, default: [:]][term] = offsets }
+            }
+            var rows = memory?.files
+            if rows == nil {
+                var read: [PackingMemory.FileRow] = []
+                let cursor = try Row.fetchCursor(db.cachedStatement(sql: "SELECT id, path, length, blob FROM files"))
+                while let row = try cursor.next() {
+                    read.append(PackingMemory.FileRow(id: row[0], path: row[1], length: Double(row[2] as Int), blob: row[3]))
+                }
+                memory?.keep(files: read, at: generation)
+                rows = read
             }
             var offsets: [String: [String: [Int]]] = [:]
+            var blobs: [String: String] = [:]
             var files: [String: (length: Double, counts: [String: Int])] = [:]
-            let cursor = try Row.fetchCursor(db, sql: "SELECT id, path, length FROM files")
-            while let row = try cursor.next() {
-                let id: Int64 = row[0], path: String = row[1], length = Double(row[2] as Int)
-                let found = counts[id]
-                if excluding(path) || replacing[path] != nil {
+            for row in rows ?? [] {
+                let found = counts[row.id]
+                if excluding(row.path) || replacing[row.path] != nil {
                     documentCount -= 1
-                    totalLength -= length
+                    totalLength -= row.length
                     for term in found?.keys ?? [:].keys { frequency[term, default: 0] -= 1 }
                     continue
                 }
                 if let found {
-                    files[path] = (length, found)
-                    offsets[path] = bodyOffsets[id] ?? [:]
+                    files[row.path] = (row.length, found)
+                    offsets[row.path] = bodyOffsets[row.id] ?? [:]
+                    blobs[row.path] = row.blob
                 }
             }
             for (path, buffer) in replacing where !excluding(path) {
@@ -69,7 +95,7 @@ extension IndexDatabase {
             }
             let statistics = ContextPacker.Statistics(
                 documentCount: documentCount, totalLength: totalLength, documentFrequency: frequency.filter { $0.value > 0 })
-            return (statistics, files, offsets)
+            return (statistics, files, offsets, blobs)
         }
     }
 
@@ -77,7 +103,7 @@ extension IndexDatabase {
     func files() throws -> [String: (blob: String, length: Int)] {
         try writer.read { db in
             var rows: [String: (blob: String, length: Int)] = [:]
-            let cursor = try Row.fetchCursor(db, sql: "SELECT path, blob, length FROM files")
+            let cursor = try Row.fetchCursor(db.cachedStatement(sql: "SELECT path, blob, length FROM files"))
             while let row = try cursor.next() { rows[row[0]] = (row[1], row[2]) }
             return rows
         }
@@ -118,28 +144,28 @@ extension IndexDatabase {
     /// The positions where a name is used, by path.
     func usePositions(of name: String) throws -> [(path: String, positions: [SwiftSourcePosition])] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT files.path, refs.positions FROM refs JOIN files ON files.blob = refs.blob WHERE refs.name = ?
-                """, arguments: [name]).map { ($0[0], [SwiftSourcePosition](packed: $0[1])) }
+                """), arguments: [name]).map { ($0[0], [SwiftSourcePosition](packed: $0[1])) }
         }
     }
 
     /// The names a file uses.
     func referencedNames(path: String) throws -> Set<String> {
         try writer.read { db in
-            try Set(String.fetchAll(db, sql: """
+            try Set(String.fetchAll(db.cachedStatement(sql: """
                 SELECT refs.name FROM refs JOIN files ON files.blob = refs.blob WHERE files.path = ?
-                """, arguments: [path]))
+                """), arguments: [path]))
         }
     }
 
     /// The files declaring a type (class, struct, enum, actor, protocol) of a name.
     func typeDeclarers(of name: String) throws -> [String] {
         try writer.read { db in
-            try String.fetchAll(db, sql: """
+            try String.fetchAll(db.cachedStatement(sql: """
                 SELECT DISTINCT files.path FROM declarations JOIN files ON files.blob = declarations.blob
                 WHERE declarations.name = ? AND declarations.declares_type = 1 ORDER BY files.path
-                """, arguments: [name])
+                """), arguments: [name])
         }
     }
 
@@ -147,15 +173,15 @@ extension IndexDatabase {
     /// terms before each of its lines.
     func contextDeclarations(path: String) throws -> (blob: String, declarations: [ContextDeclaration], termsBefore: [Int])? {
         try writer.read { db in
-            guard let row = try Row.fetchOne(db, sql: """
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT files.blob, blobs.terms_before FROM files JOIN blobs ON blobs.blob = files.blob WHERE files.path = ?
-                """, arguments: [path])
+                """), arguments: [path])
             else { return nil }
             let blob: String = row[0]
             let termsBefore = [Int](packedIntegers: row[1])
-            let declarations = try Row.fetchAll(db, sql: """
+            let declarations = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT name, first_line, end_line, signature, declares_type FROM declarations WHERE blob = ? ORDER BY ordinal
-                """, arguments: [blob]).map { row in
+                """), arguments: [blob]).map { row in
                 ContextDeclaration(
                     name: row[0], lines: (row[1] as Int)...max(row[1] as Int, row[2] as Int), signature: row[3],
                     declaresType: row[4])
@@ -168,13 +194,13 @@ extension IndexDatabase {
     func counts(excluding paths: Set<String>) throws -> (declarations: Int, publicAPI: Int, documented: Int, filesWithErrors: Int) {
         try writer.read { db in
             var declarations = 0, publicAPI = 0, documented = 0, errors = 0
-            let rows = try Row.fetchCursor(db, sql: """
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
                 SELECT files.path, blobs.syntax_errors,
                     (SELECT count(*) FROM declarations d WHERE d.blob = files.blob),
                     (SELECT count(*) FROM declarations d WHERE d.blob = files.blob AND d.public_api = 1),
                     (SELECT count(*) FROM declarations d WHERE d.blob = files.blob AND d.public_api = 1 AND d.documented = 1)
                 FROM files JOIN blobs ON blobs.blob = files.blob
-                """)
+                """))
             while let row = try rows.next() {
                 if paths.contains(row[0]) { continue }
                 if row[1] as Int > 0 { errors += 1 }
@@ -188,7 +214,7 @@ extension IndexDatabase {
 
     /// Every distinct declared name.
     func declaredNames() throws -> [String] {
-        try writer.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT name FROM declarations ORDER BY name") }
+        try writer.read { db in try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT name FROM declarations ORDER BY name")) }
     }
 
     /// The declarations of some names, as `workspace/symbol` answers them, by path then position.

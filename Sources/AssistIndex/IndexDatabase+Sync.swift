@@ -110,6 +110,9 @@ extension IndexDatabase {
                         INSERT OR REPLACE INTO meta (key, value)
                         SELECT 'totals', count(*) || ' ' || total(length) FROM files
                         """)
+                    // A new value at every commit that changes files: what a process kept from an
+                    // earlier read is valid only at the generation it was read at.
+                    try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', lower(hex(randomblob(8))))")
                 }
                 return .commit
             }

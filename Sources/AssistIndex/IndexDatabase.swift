@@ -21,13 +21,15 @@ import GRDB
 ///   `terms_instance` (fts5vocab) give the document frequency, the counts BM25 needs and each
 ///   occurrence's position, which `blobs.terms_before` (the number of terms before each line) turns
 ///   into a line, so packing scores declarations without reading the text's terms again.
+/// - `meta`: the format stamp, the totals of `files`, and `generation`, a new random value at every
+///   commit that changes files, which tells a long-lived process whether what it kept is current.
 ///
 /// A database of another schema version, another analyser format or another term format is
 /// rebuilt, never migrated in place; one that SQLite reports corrupt, or that ``verify()`` finds
 /// damaged, is deleted and rebuilt.
 final class IndexDatabase: Sendable {
     /// The schema; bump on any change to the tables, which rebuilds every database.
-    static let schemaVersion = 2
+    static let schemaVersion = 3
     /// The term format: bump when ``ContextPacker/bag(of:)`` changes.
     static let termFormat = 4
 

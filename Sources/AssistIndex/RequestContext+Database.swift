@@ -79,8 +79,8 @@ extension RequestContextGatherer {
             buffers[path] = (Double(bag.values.reduce(0, +)), bag.filter { terms[$0.key] != nil })
         }
         let empty = ContextPacker.Statistics(documentCount: 0, totalLength: 0, documentFrequency: [:])
-        let evidence = (try? database.termEvidence(Array(terms.keys), excluding: excluding, replacing: buffers))
-            ?? (statistics: empty, files: [:], offsets: [:])
+        let evidence = (try? database.termEvidence(Array(terms.keys), excluding: excluding, replacing: buffers, memory: index.memory))
+            ?? (statistics: empty, files: [:], offsets: [:], blobs: [:])
         var candidates: [String: ContextPacker.Candidate] = [:]
         for (path, found) in evidence.files.merging(buffers, uniquingKeysWith: { _, buffer in buffer }) {
             candidates[path] = ContextPacker.Candidate(
@@ -112,37 +112,51 @@ extension RequestContextGatherer {
         return ContextPacker.pack(
             question: question, ranking: ranking, statistics: evidence.statistics, symbols: symbols, budget: budget
         ) { path in
+            let key = overlays[path] == nil ? index.memory.statKey(path) : nil
             guard let text = readText(path) else { return nil }
-            return document(path, text: text, overlay: overlays[path], offsets: evidence.offsets[path] ?? [:])
+            return document(path, text: text, overlay: overlays[path], offsets: evidence.offsets[path] ?? [:], key: key)
+        } outline: { path in
+            // Only a file this process read and hashed, whose lstat has not changed since.
+            guard overlays[path] == nil, let blob = evidence.blobs[path], index.memory.holds(path, blob: blob),
+                  let stored = index.memory.stored(blob)
+            else { return nil }
+            return ContextOutline(
+                declarations: stored.declarations, termLines: Self.termLines(stored.termsBefore, offsets: evidence.offsets[path] ?? [:]))
         }
+    }
+
+    /// Term lines from the number of terms before each line and the terms' positions in the text.
+    private static func termLines(_ before: [Int], offsets: [String: [Int]]) -> TermLines {
+        // The line of the term at position k: the first line L with before[L] > k.
+        func line(of position: Int) -> Int {
+            var low = 1, high = before.count - 1
+            while low < high {
+                let middle = (low + high) / 2
+                if before[middle] > position { high = middle } else { low = middle + 1 }
+            }
+            return low
+        }
+        return TermLines(lineCount: before.count - 1, termsBefore: before, lines: offsets.mapValues { $0.map(line(of:)) })
     }
 
     /// A file about to be packed, with its declarations for this text: the buffer's analysis; the
     /// database's rows and term positions when the text is the indexed content; else an analysis of
     /// this text (whose terms packing counts itself) — never ranges computed on another text.
-    private func document(_ path: String, text: String, overlay: SwiftWorkspaceIndex.Overlay?, offsets: [String: [Int]]) -> ContextDocument {
+    private func document(
+        _ path: String, text: String, overlay: SwiftWorkspaceIndex.Overlay?, offsets: [String: [Int]], key: PackingMemory.StatKey?
+    ) -> ContextDocument {
         if let overlay, overlay.text == text {
             return ContextDocument(path: path, text: text, declarations: Self.contextDeclarations(overlay.analysis))
         }
-        if let stored = try? index.database.contextDeclarations(path: path), !stored.termsBefore.isEmpty,
-           let blob = try? ObjectID.hashBlob(Array(text.utf8)), blob.description == stored.blob
+        if let row = try? index.database.contextDeclarations(path: path), !row.termsBefore.isEmpty,
+           let blob = try? ObjectID.hashBlob(Array(text.utf8)), blob.description == row.blob
         {
-            let before = stored.termsBefore
-            // The line of the term at position k: the first line L with before[L] > k.
-            func line(of position: Int) -> Int {
-                var low = 1, high = before.count - 1
-                while low < high {
-                    let middle = (low + high) / 2
-                    if before[middle] > position { high = middle } else { low = middle + 1 }
-                }
-                return low
-            }
-            let lines = offsets.mapValues { $0.map(line(of:)) }
+            index.memory.remember(row.blob, PackingMemory.Stored(declarations: row.declarations, termsBefore: row.termsBefore))
+            if overlay == nil { index.memory.remember(path, blob: row.blob, key: key) }
             return ContextDocument(
-                path: path, text: text, declarations: stored.declarations,
-                termLines: TermLines(lineCount: before.count - 1, termsBefore: before, lines: lines))
+                path: path, text: text, declarations: row.declarations,
+                termLines: Self.termLines(row.termsBefore, offsets: offsets))
         }
         return ContextDocument(path: path, text: text, declarations: Self.contextDeclarations(SwiftAnalyzer.analyze(source: text)))
     }
-
 }

@@ -60,6 +60,8 @@ public struct WorkspaceIndexSummary: Sendable {
 /// the database handle.
 public final class SwiftWorkspaceIndex: Sendable {
     public let index: RepositoryIndex<SwiftIndexAnalyzer>
+    /// What packing keeps between requests (files verified by their lstat, blobs' outlines, postings).
+    let memory: PackingMemory
 
     /// An unsaved buffer: its text and analysis.
     struct Overlay: Sendable {
@@ -91,6 +93,7 @@ public final class SwiftWorkspaceIndex: Sendable {
     /// - Throws: `GitError` when `path` is not in a repository.
     public init(at path: String, options: IndexOptions = IndexOptions()) throws(GitError) {
         index = try RepositoryIndex(at: path, analyzer: SwiftIndexAnalyzer(), options: options)
+        memory = PackingMemory(root: index.root)
         let databasePath = index.cachePath.map { ($0 as NSString).deletingLastPathComponent + "/index.sqlite" }
         let database = IndexDatabase.open(at: databasePath)
         state = Mutex(State(database: database, note: database.openNote))

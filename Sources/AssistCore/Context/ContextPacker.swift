@@ -55,6 +55,21 @@ public struct ContextDocument: Sendable {
     }
 }
 
+/// What signature packing needs of a file, without its text: its declarations and where its terms
+/// are, both for the file's current content.
+public struct ContextOutline: Sendable {
+    /// Its declarations, in source order.
+    public var declarations: [ContextDeclaration]
+    /// Where its terms are.
+    public var termLines: TermLines
+
+    /// Creates an outline.
+    public init(declarations: [ContextDeclaration], termLines: TermLines) {
+        self.declarations = declarations
+        self.termLines = termLines
+    }
+}
+
 /// Where terms are in a text, as ``ContextPacker/forEachTerm(in:_:)`` reads it: how many terms come
 /// before each line, and the line of each occurrence of some terms.
 public struct TermLines: Sendable, Hashable {
@@ -576,11 +591,12 @@ public enum ContextPacker {
             var boost = [Double](repeating: 0, count: scores.count)
             for (rank, source) in first.enumerated() {
                 for name in candidates.references(documents[source.offset].path).sorted() {
-                    let declaring = candidates.typeDeclarers(name)
-                    guard declaring.count == 1, let target = position[declaring[0]], target != source.offset else { continue }
+                    // The name's terms first: asking where a type is declared costs a lookup.
                     let parts = QueryTerms.subwords(of: name)
                     let hit = (parts + bigrams(parts)).reduce(0.0) { $0 + (terms[$1] != nil ? statistics.idf($1) : 0) }
                     guard hit > 0 else { continue }
+                    let declaring = candidates.typeDeclarers(name)
+                    guard declaring.count == 1, let target = position[declaring[0]], target != source.offset else { continue }
                     boost[target] += unit * 0.5 * hit / totalWeight / Double(rank + 1).squareRoot()
                 }
             }
@@ -618,7 +634,7 @@ public enum ContextPacker {
     /// - Returns: The packed context.
     public static func pack(
         question: String, ranking: [(path: String, score: Double)], statistics: Statistics, symbols: [SymbolLocations],
-        budget: Int, document load: (String) -> ContextDocument?
+        budget: Int, document load: (String) -> ContextDocument?, outline: ((String) -> ContextOutline?)? = nil
     ) -> PackedContext {
         let terms = queryBag(question)
         let named = Set(symbols.map(\.name))
@@ -648,14 +664,21 @@ public enum ContextPacker {
         var knownWords: [[UInt8]: [String]] = [:]
         /// A declaration's text (doc comment included), taken only for the pieces that may be packed.
         func text(of declaration: ContextDeclaration, in document: ContextDocument) -> String {
-            let lines = documentLines[document.path] ?? document.text.split(separator: "\n", omittingEmptySubsequences: false)
+            let lines = documentLines[document.path] ?? lineSlices(document.text)
             documentLines[document.path] = lines
             return lines[(declaration.lines.lowerBound - 1)..<declaration.lines.upperBound].joined(separator: "\n") + "\n"
         }
         func declarations(of document: ContextDocument) -> [(declaration: ContextDeclaration, score: Double)] {
-            if let known = rankedDeclarations[document.path] { return known }
-            let where_ = document.termLines ?? TermLines.of(document.text, wanted: terms, known: &knownWords)
-            let scored = document.declarations.compactMap { declaration -> (declaration: ContextDeclaration, score: Double)? in
+            declarations(document.path, document.declarations) {
+                document.termLines ?? TermLines.of(document.text, wanted: terms, known: &knownWords)
+            }
+        }
+        func declarations(
+            _ path: String, _ declarations: [ContextDeclaration], _ termLines: () -> TermLines
+        ) -> [(declaration: ContextDeclaration, score: Double)] {
+            if let known = rankedDeclarations[path] { return known }
+            let where_ = termLines()
+            let scored = declarations.compactMap { declaration -> (declaration: ContextDeclaration, score: Double)? in
                 guard declaration.lines.lowerBound >= 1, declaration.lines.upperBound <= where_.lineCount else { return nil }
                 let (bag, length) = where_.bag(of: declaration.lines)
                 var score = statistics.score(terms, bag: bag, length: Double(length))
@@ -663,7 +686,7 @@ public enum ContextPacker {
                 return (declaration, score)
             }
             let sorted = scored.sorted { $0.score != $1.score ? $0.score > $1.score : $0.declaration.lines.lowerBound < $1.declaration.lines.lowerBound }
-            rankedDeclarations[document.path] = sorted
+            rankedDeclarations[path] = sorted
             return sorted
         }
         // 1. Full text for the closest code.
@@ -672,7 +695,8 @@ public enum ContextPacker {
             let fileTokens = TokenEstimate.of(document.text)
             if fileTokens <= min(smallFileTokens, budget / 8) {
                 guard used + cost(document.path, fileTokens) <= fullBudget else { continue }
-                let lineCount = max(1, document.text.split(separator: "\n", omittingEmptySubsequences: false).count - (document.text.hasSuffix("\n") ? 1 : 0))
+                let newlines = document.text.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+                let lineCount = max(1, newlines + 1 - (document.text.utf8.last == UInt8(ascii: "\n") ? 1 : 0))
                 take(PackedPiece(path: document.path, lines: 1...lineCount, form: .full, tokens: fileTokens, text: document.text))
                 fullFiles.insert(document.path)
                 continue
@@ -695,9 +719,18 @@ public enum ContextPacker {
             // Every signature line costs at least 2 tokens ("1: x"): a file whose header and one
             // such line cannot fit gives nothing, so it is not read.
             guard used + cost(path, 2) <= budget else { continue }
-            guard let document = document(path) else { continue }
-            let ranges = covered[document.path, default: []]
-            let best = declarations(of: document)
+            // Signatures need no text: a file not read yet is outlined from the index when it can vouch
+            // that the outline is of the file's current content.
+            let ranked: [(declaration: ContextDeclaration, score: Double)]
+            if loaded[path] == nil, let found = outline?(path) {
+                ranked = declarations(path, found.declarations) { found.termLines }
+            } else if let document = document(path) {
+                ranked = declarations(of: document)
+            } else {
+                continue
+            }
+            let ranges = covered[path, default: []]
+            let best = ranked
                 .filter { candidate in !ranges.contains(where: { $0.contains(candidate.declaration.lines.lowerBound) }) }
                 .prefix(6)
                 .sorted { $0.declaration.lines.lowerBound < $1.declaration.lines.lowerBound }
@@ -706,14 +739,14 @@ public enum ContextPacker {
             for candidate in best {
                 let line = "\(candidate.declaration.lines.lowerBound): \(candidate.declaration.signature)"
                 let tokens = TokenEstimate.of((lines + [line]).joined(separator: "\n") + "\n")
-                if used + cost(document.path, tokens) > budget { break }
+                if used + cost(path, tokens) > budget { break }
                 lines.append(line)
                 first = min(first, candidate.declaration.lines.lowerBound)
                 last = max(last, candidate.declaration.lines.upperBound)
             }
             guard !lines.isEmpty else { continue }
             let text = lines.joined(separator: "\n") + "\n"
-            take(PackedPiece(path: document.path, lines: first...last, form: .signature, tokens: TokenEstimate.of(text), text: text))
+            take(PackedPiece(path: path, lines: first...last, form: .signature, tokens: TokenEstimate.of(text), text: text))
         }
         // Group by file in rank order, each file's pieces by line.
         let order = Dictionary(uniqueKeysWithValues: ranking.enumerated().map { ($1.path, $0) })
@@ -723,6 +756,24 @@ public enum ContextPacker {
             return lhs.lines.lowerBound < rhs.lines.lowerBound
         }
         return PackedContext(budget: budget, pieces: pieces, totalTokens: used, ranking: ranking)
+    }
+
+    /// A text's lines, split at each `\n` byte as the index counts lines (a `\r` before it stays
+    /// on its line), without the grapheme breaking of `String.split`.
+    static func lineSlices(_ text: String) -> [Substring] {
+        var lines: [Substring] = []
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        var index = start
+        while index != utf8.endIndex {
+            if utf8[index] == UInt8(ascii: "\n") {
+                lines.append(text[start..<index])
+                start = utf8.index(after: index)
+            }
+            index = utf8.index(after: index)
+        }
+        lines.append(text[start..<utf8.endIndex])
+        return lines
     }
 
     /// The baseline: whole files ranked by BM25 of the question alone, packed whole while they fit.
