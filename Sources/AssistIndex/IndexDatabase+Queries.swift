@@ -43,7 +43,7 @@ extension IndexDatabase {
             let documents = try db.cachedStatement(sql: "SELECT doc FROM terms_row WHERE term = ?")
             let instances = try db.cachedStatement(sql: "SELECT doc, col = 'body', offset FROM terms_instance WHERE term = ?")
             for term in terms.sorted() {
-                var postings = memory?.postings(term)
+                var postings = memory?.postings(term, at: generation)
                 if postings == nil {
                     guard let df = try Int.fetchOne(documents, arguments: [term]) else { continue }
                     var found = PackingMemory.Postings(documentFrequency: df, counts: [:], bodyOffsets: [:])
@@ -61,7 +61,7 @@ extension IndexDatabase {
                 for (id, count) in postings.counts { counts[id, default: [:]][term] = count }
                 for (id, offsets) in postings.bodyOffsets { bodyOffsets[id, default: [:]][term] = offsets }
             }
-            var rows = memory?.files
+            var rows = memory?.files(at: generation)
             if rows == nil {
                 var read: [PackingMemory.FileRow] = []
                 let cursor = try Row.fetchCursor(db.cachedStatement(sql: "SELECT id, path, length, blob FROM files"))

@@ -71,9 +71,9 @@ final class PackingMemory: @unchecked Sendable {
         }
     }
 
-    /// A term's postings at the current generation, if kept.
-    func postings(_ term: String) -> Postings? {
-        lock.withLock { generation == nil ? nil : postings[term] }
+    /// A term's postings read at a generation, if kept.
+    func postings(_ term: String, at generation: String?) -> Postings? {
+        lock.withLock { generation == nil || generation != self.generation ? nil : postings[term] }
     }
 
     /// Keeps a term's postings read at a generation.
@@ -85,9 +85,9 @@ final class PackingMemory: @unchecked Sendable {
         }
     }
 
-    /// The file rows at the current generation, if kept.
-    var files: [FileRow]? {
-        lock.withLock { generation == nil ? nil : fileRows }
+    /// The file rows read at a generation, if kept.
+    func files(at generation: String?) -> [FileRow]? {
+        lock.withLock { generation == nil || generation != self.generation ? nil : fileRows }
     }
 
     /// Keeps the file rows read at a generation.
