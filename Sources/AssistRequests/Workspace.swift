@@ -342,13 +342,12 @@ public final class Workspace: Sendable {
         } catch {
             return ClassifierOpinion.rulesDecided(rules, "no local model (\(error.message))")
         }
+        let seconds = configuration.double(ConfigKey.routingClassifierTimeout.name) ?? 15
         let opinion = SecondOpinion(
-            backend: model.chatBackend, model: model.identifier, cache: opinionCache, timeout: Self.opinionTimeout)
+            backend: model.chatBackend, model: model.identifier, cache: opinionCache,
+            timeout: .milliseconds(Int64((max(seconds, 0.001) * 1000).rounded())))
         return await opinion.classify(rules, request: request)
     }
-
-    /// The longest a classification waits for the model's opinion, its start included.
-    static let opinionTimeout = Duration.seconds(15)
 
     /// Documents declarations of one Swift file with the local model.
     ///

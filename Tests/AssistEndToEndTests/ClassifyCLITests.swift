@@ -87,6 +87,8 @@ struct ClassifierSecondOpinionTests {
             "ASSIST_CACHE_DIR": fixture.path + "/.git/no-cache",
             "ASSIST_PROVIDERS_LOCAL_BASE_URL": server.baseURL + "/v1",
             "ASSIST_PROVIDERS_LOCAL_MODEL": "stand-in",
+            // The stand-in answers at once; a loaded machine must not turn that into a timeout.
+            "ASSIST_ROUTING_CLASSIFIER_TIMEOUT_SECONDS": "300",
         ].merging(extra) { _, new in new }
     }
 
@@ -134,13 +136,13 @@ struct ClassifierSecondOpinionTests {
         let junk = try await Self.classify(fixture, Self.environment(server, fixture))
         #expect(junk["kind"] as? String == "explain")
         #expect(junk["decidedBy"] as? String == "rule")
-        #expect((junk["reason"] as? String)?.contains(#"answered "banana", which is not one of the kinds"#) == true)
+        #expect((junk["reason"] as? String)?.contains(#"answered "banana", which is not one of the kinds"#) == true, "\(junk)")
 
         let failing = try await runAssist(["classify", "tidy up the imports", "--json"], in: fixture.path, environment: Self.environment(server, fixture))
         #expect(failing.status == 0, "\(failing.stderr)")
         let result = try JSONSerialization.jsonObject(with: Data(failing.stdout.utf8)) as? [String: Any] ?? [:]
         #expect(result["decidedBy"] as? String == "rule")
-        #expect((result["reason"] as? String)?.contains("could not answer") == true)
+        #expect((result["reason"] as? String)?.contains("could not answer") == true, "\(result)")
 
         // Turned off, the model is not asked at all.
         let chats = { server.requests.filter { $0.path.hasSuffix("/chat/completions") }.count }
@@ -149,5 +151,21 @@ struct ClassifierSecondOpinionTests {
         #expect(off["decidedBy"] as? String == "rule")
         #expect((off["reason"] as? String)?.contains("routing.classifierModel is off") == true)
         #expect(chats() == before)
+    }
+
+    @Test func aModelSlowerThanTheTimeoutLeavesTheRulesDecision() async throws {
+        let server = try await StandInServer.start { request, _ in
+            request.path.hasSuffix("/chat/completions")
+                ? .delayed(.seconds(30), .whole(status: 200, body: Self.answer("docstring"))) : .whole(status: 404, body: "{}")
+        }
+        defer { Task { await server.stop() } }
+        let fixture = try FixtureRepository.make(files: ClassifyCLITests.files)
+        defer { fixture.remove() }
+        let started = ContinuousClock.now
+        let slow = try await Self.classify(fixture, Self.environment(server, fixture, ["ASSIST_ROUTING_CLASSIFIER_TIMEOUT_SECONDS": "0.5"]))
+        #expect(ContinuousClock.now - started < .seconds(25), "the classification waited for the model past its limit")
+        #expect(slow["kind"] as? String == "explain")
+        #expect(slow["decidedBy"] as? String == "rule")
+        #expect((slow["reason"] as? String)?.contains("did not answer within 0.5 seconds") == true, "\(slow)")
     }
 }

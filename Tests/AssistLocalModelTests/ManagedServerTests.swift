@@ -101,13 +101,17 @@ struct ManagedServerTests {
         let cache = try await installedCache()
         let (process, object) = try await modelServe(cache)
         let serverPID = try #require((object["pid"] as? NSNumber)?.int32Value)
-        #expect((object["ownerPID"] as? NSNumber)?.int32Value == process.processIdentifier)
-        #expect(children(of: process.processIdentifier, running: "llama-server") == [serverPID])
+        #expect((object["ownerPID"] as? NSNumber)?.int32Value == process.processIdentifier, "\(object)")
+        // A server that crashed on its first start (see repackingCrashIsRemembered) may still be
+        // going away while its replacement answers.
+        #expect(await eventually(within: 30) { children(of: process.processIdentifier, running: "llama-server") == [serverPID] },
+                "children of \(process.processIdentifier): \(children(of: process.processIdentifier, running: "llama-server")), server \(serverPID)")
 
         #expect(kill(process.processIdentifier, SIGKILL) == 0)
         process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal)
-        #expect(await eventually(within: 30) { !ProcessProbe.isLive(serverPID) }, "llama-server \(serverPID) outlived its parent")
+        #expect(process.terminationReason == .uncaughtSignal, "\(process.terminationReason.rawValue) \(process.terminationStatus)")
+        // SIGTERM reaches it at once; on a machine loaded by the whole suite it can take a while to exit.
+        #expect(await eventually(within: 120) { !ProcessProbe.isLive(serverPID) }, "llama-server \(serverPID) outlived its parent")
         let status = await LocalModelStatus.read(cache)
         #expect(!status.servers.contains { $0.record.processID == serverPID }, "the stale record is dropped")
     }

@@ -103,9 +103,10 @@ struct CancellationTests {
         let server = try #require(client.server?.managedModelServers.first)
         let endpoint = try await server.endpoint()
         var idle = false
-        // Seconds alone; when the whole suite loads both cores, llama-server notices the closed
-        // connection later, but still long before it could write the detailed answer it was asked for.
-        let deadline = ContinuousClock.now + .seconds(20)
+        // Seconds alone; when the whole suite loads both cores (several llama-servers starting at
+        // once), llama-server notices the closed connection later, but still long before it could
+        // write the detailed answer it was asked for.
+        let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline, !idle {
             if let slots = await LoopbackHTTP.get(port: endpoint.port, path: "/slots"),
                let array = try? JSONSerialization.jsonObject(with: slots.body) as? [[String: Any]] {

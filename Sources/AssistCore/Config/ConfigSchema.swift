@@ -390,6 +390,12 @@ extension ConfigKey {
         name: "routing.classifierModel", type: .bool, defaultValue: .bool(true),
         summary: "Whether classifying a request the rules are unsure of (confidence below 0.6) asks the local model for a second opinion, constrained to the kinds and cached per request. Nothing leaves the machine.")
 
+    /// `routing.classifierTimeoutSeconds`: the longest classification waits for the model's opinion.
+    public static let routingClassifierTimeout = ConfigKey(
+        name: "routing.classifierTimeoutSeconds", type: .double, defaultValue: .double(15),
+        summary: "The longest classification waits for the local model's second opinion, its start included, in seconds; past it the rules decide. The repository file and editor settings can only lower it.",
+        tightening: .lower)
+
     /// `privacy.localOnly`: path globs whose files never go to a cloud backend.
     public static let privacyLocalOnly = ConfigKey(
         name: "privacy.localOnly", type: .strings, defaultValue: .strings([]),
@@ -422,7 +428,7 @@ extension ConfigSchema {
             .logLevel, .logFile, .serverMaxMessageBytes, .openAIAPIKey, .anthropicAPIKey, .geminiAPIKey,
             .localAPIKey, .ollamaAPIKey, .backendsConnectTimeout, .backendsReadTimeout, .backendsMaxRetries,
             .backendsMaxRetryDelay, .routingOffline, .routingCloudProvider, .routingLocalMaxTokens, .routingEscalate,
-            .routingClassifierModel,
+            .routingClassifierModel, .routingClassifierTimeout,
             .privacyLocalOnly, .privacySecrets, .budgetDaily, .budgetMonthly,
         ] + ProviderName.allCases.flatMap(ConfigKey.providerKeys))
 }
