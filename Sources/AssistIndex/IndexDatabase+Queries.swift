@@ -150,24 +150,53 @@ extension IndexDatabase {
         }
     }
 
-    /// The names a file uses.
-    func referencedNames(path: String) throws -> Set<String> {
+    /// The names a blob uses, remembered per blob when a memory is given.
+    func referencedNames(blob: String, memory: PackingMemory?) throws -> Set<String> {
+        if let known = memory?.referencedNames(blob) { return known }
+        let names = try writer.read { db in
+            try Set(String.fetchAll(db.cachedStatement(sql: "SELECT name FROM refs WHERE blob = ?"), arguments: [blob]))
+        }
+        memory?.remember(referencedNames: names, of: blob)
+        return names
+    }
+
+    /// The files declaring a type (class, struct, enum, actor, protocol) of each name, sorted,
+    /// remembered for the database's generation when a memory is given. Names are asked for
+    /// ``typeDeclarerBatch`` at a time through one prepared statement.
+    func typeDeclarers(of names: [String], memory: PackingMemory? = nil) throws -> [String: [String]] {
         try writer.read { db in
-            try Set(String.fetchAll(db.cachedStatement(sql: """
-                SELECT refs.name FROM refs JOIN files ON files.blob = refs.blob WHERE files.path = ?
-                """), arguments: [path]))
+            let generation = memory == nil ? nil : try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'generation'"))
+            var result: [String: [String]] = [:]
+            var unknown: [String] = []
+            for name in Set(names) {
+                if let known = memory?.typeDeclarers(name, at: generation) { result[name] = known } else { unknown.append(name) }
+            }
+            guard !unknown.isEmpty else { return result }
+            let batch = Self.typeDeclarerBatch
+            let statement = try db.cachedStatement(sql: """
+                SELECT DISTINCT declarations.name, files.path FROM declarations JOIN files ON files.blob = declarations.blob
+                WHERE declarations.name IN (\(Array(repeating: "?", count: batch).joined(separator: ", "))) AND declarations.declares_type = 1
+                """)
+            unknown.sort()
+            var found: [String: [String]] = [:]
+            for start in stride(from: 0, to: unknown.count, by: batch) {
+                let slice = Array(unknown[start..<min(start + batch, unknown.count)])
+                // A short last batch repeats its last name (IN ignores repeats).
+                let padded = slice + Array(repeating: slice[slice.count - 1], count: batch - slice.count)
+                let rows = try Row.fetchCursor(statement, arguments: StatementArguments(padded))
+                while let row = try rows.next() { found[row[0], default: []].append(row[1]) }
+            }
+            for name in unknown {
+                let paths = (found[name] ?? []).sorted()
+                memory?.keep(typeDeclarers: paths, of: name, at: generation)
+                result[name] = paths
+            }
+            return result
         }
     }
 
-    /// The files declaring a type (class, struct, enum, actor, protocol) of a name.
-    func typeDeclarers(of name: String) throws -> [String] {
-        try writer.read { db in
-            try String.fetchAll(db.cachedStatement(sql: """
-                SELECT DISTINCT files.path FROM declarations JOIN files ON files.blob = declarations.blob
-                WHERE declarations.name = ? AND declarations.declares_type = 1 ORDER BY files.path
-                """), arguments: [name])
-        }
-    }
+    /// How many names one type-declarer query asks for.
+    static let typeDeclarerBatch = 32
 
     /// A file's stored blob, its declarations as context packing sees them, and the number of
     /// terms before each of its lines.

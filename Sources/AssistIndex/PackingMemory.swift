@@ -12,7 +12,8 @@ import Darwin
 /// which blob — trusted again only while their `lstat` is unchanged —, each blob's stored
 /// declarations and term counts per line, and the database's term postings and file rows, kept
 /// only while the database's `generation` (a new random value at every commit that changes
-/// files) is the one they were read at.
+/// files) is the one they were read at; so are the files declaring each type name. The names each
+/// blob uses and each name's subwords are kept too.
 ///
 /// A file is remembered only when its last change is at least ``settleSeconds`` older than the read
 /// that hashed it, so a write within the file system's timestamp granularity after the read cannot
@@ -44,6 +45,10 @@ final class PackingMemory: @unchecked Sendable {
     private var generation: String?
     private var postings: [String: Postings] = [:]
     private var fileRows: [FileRow]?
+    private var declarers: [String: [String]] = [:]
+    private var referenced: [String: Set<String>] = [:]
+    private var parts: [String: [String]] = [:]
+    private var pathTerms: [String: Set<String>] = [:]
 
     /// One term's postings: its document frequency, occurrences per file id, and its positions in
     /// each file's body.
@@ -68,7 +73,57 @@ final class PackingMemory: @unchecked Sendable {
             self.generation = generation
             postings.removeAll()
             fileRows = nil
+            declarers.removeAll()
         }
+    }
+
+    /// The files declaring a type of a name, read at a generation, if kept.
+    func typeDeclarers(_ name: String, at generation: String?) -> [String]? {
+        lock.withLock { generation == nil || generation != self.generation ? nil : declarers[name] }
+    }
+
+    /// Keeps the files declaring a type of a name, read at a generation.
+    func keep(typeDeclarers paths: [String], of name: String, at generation: String?) {
+        lock.withLock {
+            guard let generation, generation == self.generation else { return }
+            if declarers.count >= Self.capacity { declarers.removeAll() }
+            declarers[name] = paths
+        }
+    }
+
+    /// The names a blob uses, if remembered (content-addressed: never stale).
+    func referencedNames(_ blob: String) -> Set<String>? {
+        lock.withLock { referenced[blob] }
+    }
+
+    /// Remembers the names a blob uses.
+    func remember(referencedNames names: Set<String>, of blob: String) {
+        lock.withLock {
+            if referenced.count >= Self.capacity { referenced.removeAll() }
+            referenced[blob] = names
+        }
+    }
+
+    /// The terms of a path's file name (``nameTerms(of:)``), computed once per path.
+    func nameTerms(_ path: String) -> Set<String> {
+        if let known = lock.withLock({ pathTerms[path] }) { return known }
+        let found = Set(AssistIndex.nameTerms(of: path))
+        lock.withLock {
+            if pathTerms.count >= Self.capacity * 8 { pathTerms.removeAll() }
+            pathTerms[path] = found
+        }
+        return found
+    }
+
+    /// A name's subwords (``QueryTerms/subwords(of:)``), computed once per name.
+    func subwords(_ name: String) -> [String] {
+        if let known = lock.withLock({ parts[name] }) { return known }
+        let found = QueryTerms.subwords(of: name)
+        lock.withLock {
+            if parts.count >= Self.capacity * 8 { parts.removeAll() }
+            parts[name] = found
+        }
+        return found
     }
 
     /// A term's postings read at a generation, if kept.
@@ -134,6 +189,13 @@ final class PackingMemory: @unchecked Sendable {
     func holds(_ path: String, blob: String) -> Bool {
         guard let known = lock.withLock({ verified[path] }), known.blob == blob else { return false }
         return statKey(path) == known.key
+    }
+
+    /// Whether text read between an `lstat` (`key`, taken before the read) and now is a blob's:
+    /// the file was remembered holding it with that same `lstat`, and it is still unchanged.
+    func holds(_ path: String, blob: String, readAfter key: StatKey?) -> Bool {
+        guard let key, let known = lock.withLock({ verified[path] }), known.blob == blob, known.key == key else { return false }
+        return statKey(path) == key
     }
 
     /// A blob's stored declarations and term counts, if remembered.

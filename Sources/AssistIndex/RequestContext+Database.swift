@@ -75,7 +75,7 @@ extension RequestContextGatherer {
         var buffers: [String: (length: Double, counts: [String: Int])] = [:]
         for (path, overlay) in overlays {
             var bag = ContextPacker.bag(of: overlay.text)
-            for term in Set(nameTerms(of: path)) { bag[term, default: 0] += 3 }
+            for term in index.memory.nameTerms(path) { bag[term, default: 0] += 3 }
             buffers[path] = (Double(bag.values.reduce(0, +)), bag.filter { terms[$0.key] != nil })
         }
         let empty = ContextPacker.Statistics(documentCount: 0, totalLength: 0, documentFrequency: [:])
@@ -84,15 +84,18 @@ extension RequestContextGatherer {
         var candidates: [String: ContextPacker.Candidate] = [:]
         for (path, found) in evidence.files.merging(buffers, uniquingKeysWith: { _, buffer in buffer }) {
             candidates[path] = ContextPacker.Candidate(
-                path: path, termCounts: found.counts, length: found.length, nameTerms: Set(nameTerms(of: path)))
+                path: path, termCounts: found.counts, length: found.length, nameTerms: index.memory.nameTerms(path))
         }
         // Files the evidence names rank even without a term of the question.
         let named = Set(symbols.flatMap { Array($0.definitions) + Array($0.references.keys) })
         let stored = named.contains { candidates[$0] == nil } ? ((try? database.files()) ?? [:]) : [:]
+        var blobs = evidence.blobs
         for path in named where candidates[path] == nil && !excluding(path) {
             guard let file = stored[path] else { continue }
-            candidates[path] = ContextPacker.Candidate(path: path, termCounts: [:], length: Double(file.length), nameTerms: Set(nameTerms(of: path)))
+            candidates[path] = ContextPacker.Candidate(path: path, termCounts: [:], length: Double(file.length), nameTerms: index.memory.nameTerms(path))
+            blobs[path] = file.blob
         }
+        let memory = index.memory
         let overlayTypes = overlays.mapValues { overlay in
             Set(overlay.analysis.declarations.filter { [.class, .struct, .enum, .actor, .protocol].contains($0.kind) }.map(\.name))
         }
@@ -101,12 +104,17 @@ extension RequestContextGatherer {
             statistics: evidence.statistics, documents: Array(candidates.values),
             references: { path in
                 if let overlay = overlays[path] { return Set(overlay.analysis.references.keys) }
-                return (try? database.referencedNames(path: path)) ?? []
+                guard let blob = blobs[path] else { return [] }
+                return (try? database.referencedNames(blob: blob, memory: memory)) ?? []
             },
-            typeDeclarers: { name in
-                let declaring = ((try? database.typeDeclarers(of: name)) ?? []).filter { overlays[$0] == nil && !excluding($0) }
-                return (declaring + overlayTypes.filter { $0.value.contains(name) }.map(\.key)).sorted()
-            })
+            typeDeclarers: { names in
+                let stored = (try? database.typeDeclarers(of: names, memory: memory)) ?? [:]
+                return Dictionary(names.map { name in
+                    let declaring = (stored[name] ?? []).filter { overlays[$0] == nil && !excluding($0) }
+                    return (name, (declaring + overlayTypes.filter { $0.value.contains(name) }.map(\.key)).sorted())
+                }, uniquingKeysWith: { first, _ in first })
+            },
+            nameParts: memory.subwords)
             return ContextPacker.rank(question: question, candidates: ranked, symbols: symbols)
         }
         return ContextPacker.pack(
@@ -114,7 +122,7 @@ extension RequestContextGatherer {
         ) { path in
             let key = overlays[path] == nil ? index.memory.statKey(path) : nil
             guard let text = readText(path) else { return nil }
-            return document(path, text: text, overlay: overlays[path], offsets: evidence.offsets[path] ?? [:], key: key)
+            return document(path, text: text, overlay: overlays[path], offsets: evidence.offsets[path] ?? [:], blob: blobs[path], key: key)
         } outline: { path in
             // Only a file this process read and hashed, whose lstat has not changed since.
             guard overlays[path] == nil, let blob = evidence.blobs[path], index.memory.holds(path, blob: blob),
@@ -142,11 +150,23 @@ extension RequestContextGatherer {
     /// A file about to be packed, with its declarations for this text: the buffer's analysis; the
     /// database's rows and term positions when the text is the indexed content; else an analysis of
     /// this text (whose terms packing counts itself) — never ranges computed on another text.
+    ///
+    /// A blob whose rows this process has already read is not asked for again; a file it has
+    /// verified (``PackingMemory/holds(_:blob:readAfter:)``) is not hashed again.
     private func document(
-        _ path: String, text: String, overlay: SwiftWorkspaceIndex.Overlay?, offsets: [String: [Int]], key: PackingMemory.StatKey?
+        _ path: String, text: String, overlay: SwiftWorkspaceIndex.Overlay?, offsets: [String: [Int]], blob: String?,
+        key: PackingMemory.StatKey?
     ) -> ContextDocument {
         if let overlay, overlay.text == text {
             return ContextDocument(path: path, text: text, declarations: Self.contextDeclarations(overlay.analysis))
+        }
+        let memory = index.memory
+        if overlay == nil, let blob, let stored = memory.stored(blob), !stored.termsBefore.isEmpty,
+           memory.holds(path, blob: blob, readAfter: key) || (try? ObjectID.hashBlob(Array(text.utf8)))?.description == blob
+        {
+            memory.remember(path, blob: blob, key: key)
+            return ContextDocument(
+                path: path, text: text, declarations: stored.declarations, termLines: Self.termLines(stored.termsBefore, offsets: offsets))
         }
         if let row = try? index.database.contextDeclarations(path: path), !row.termsBefore.isEmpty,
            let blob = try? ObjectID.hashBlob(Array(text.utf8)), blob.description == row.blob

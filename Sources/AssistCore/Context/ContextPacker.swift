@@ -514,18 +514,22 @@ public enum ContextPacker {
         public var documents: [Candidate]
         /// The names a file uses (the index's references), asked for the best few files.
         public var references: (String) -> Set<String>
-        /// The files declaring a type of this name, anywhere in the repository.
-        public var typeDeclarers: (String) -> [String]
+        /// The files declaring a type of each of these names, anywhere in the repository (sorted;
+        /// a name no file declares as a type may be left out).
+        public var typeDeclarers: ([String]) -> [String: [String]]
+        /// A used name's subwords (``QueryTerms/subwords(of:)``), which a long-lived caller may remember.
+        public var nameParts: (String) -> [String]
 
         /// Creates candidates.
         public init(
             statistics: Statistics, documents: [Candidate], references: @escaping (String) -> Set<String>,
-            typeDeclarers: @escaping (String) -> [String]
+            typeDeclarers: @escaping ([String]) -> [String: [String]], nameParts: @escaping (String) -> [String] = { QueryTerms.subwords(of: $0) }
         ) {
             self.statistics = statistics
             self.documents = documents.sorted { $0.path < $1.path }
             self.references = references
             self.typeDeclarers = typeDeclarers
+            self.nameParts = nameParts
         }
 
         /// Every file of a corpus.
@@ -537,7 +541,8 @@ public enum ContextPacker {
             let types = corpus.typeDeclarations.mapValues { $0.map { corpus.documents[$0].path } }
             self.init(
                 statistics: corpus.bm25.statistics, documents: documents,
-                references: { references[$0] ?? [] }, typeDeclarers: { types[$0] ?? [] })
+                references: { references[$0] ?? [] },
+                typeDeclarers: { names in Dictionary(names.map { ($0, types[$0] ?? []) }, uniquingKeysWith: { first, _ in first }) })
         }
     }
 
@@ -589,16 +594,19 @@ public enum ContextPacker {
                 .sorted { $0.element != $1.element ? $0.element > $1.element : documents[$0.offset].path < documents[$1.offset].path }
                 .prefix(neighbourSources)
             var boost = [Double](repeating: 0, count: scores.count)
+            // The names' terms first: where types are declared is asked only for names that hold one.
+            var hits: [(rank: Int, source: Int, name: String, hit: Double)] = []
             for (rank, source) in first.enumerated() {
                 for name in candidates.references(documents[source.offset].path).sorted() {
-                    // The name's terms first: asking where a type is declared costs a lookup.
-                    let parts = QueryTerms.subwords(of: name)
+                    let parts = candidates.nameParts(name)
                     let hit = (parts + bigrams(parts)).reduce(0.0) { $0 + (terms[$1] != nil ? statistics.idf($1) : 0) }
-                    guard hit > 0 else { continue }
-                    let declaring = candidates.typeDeclarers(name)
-                    guard declaring.count == 1, let target = position[declaring[0]], target != source.offset else { continue }
-                    boost[target] += unit * 0.5 * hit / totalWeight / Double(rank + 1).squareRoot()
+                    if hit > 0 { hits.append((rank, source.offset, name, hit)) }
                 }
+            }
+            let declarers = hits.isEmpty ? [:] : candidates.typeDeclarers(Array(Set(hits.map(\.name))).sorted())
+            for (rank, source, name, hit) in hits {
+                guard let declaring = declarers[name], declaring.count == 1, let target = position[declaring[0]], target != source else { continue }
+                boost[target] += unit * 0.5 * hit / totalWeight / Double(rank + 1).squareRoot()
             }
             for i in scores.indices { scores[i] += min(boost[i], unit * 0.8) }
         }
