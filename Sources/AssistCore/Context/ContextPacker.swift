@@ -102,8 +102,15 @@ public struct TermLines: Sendable, Hashable {
         return TermLines(lineCount: lineCount, termsBefore: before, lines: lines)
     }
 
-    /// Term counts and length of lines `range` (1-based, inclusive, within the text).
-    func bag(of range: ClosedRange<Int>) -> (counts: [String: Int], length: Int) {
+    /// The BM25 score of lines `range` (1-based, inclusive, within the text) for a question's
+    /// terms: ``ContextPacker/Statistics/score(_:bag:length:)`` of those lines' term counts,
+    /// summed in the same order, without building the bag.
+    ///
+    /// - Parameters:
+    ///   - range: The lines.
+    ///   - weighted: The question's terms in sorted order, each with its weight times its idf.
+    ///   - statistics: The repository's statistics.
+    func score(of range: ClosedRange<Int>, weighted: [(term: String, weight: Double)], statistics: ContextPacker.Statistics) -> Double {
         func firstIndex(_ values: [Int], atLeast value: Int) -> Int {
             var low = 0, high = values.count
             while low < high {
@@ -112,12 +119,17 @@ public struct TermLines: Sendable, Hashable {
             }
             return low
         }
-        var counts: [String: Int] = [:]
-        for (term, found) in lines {
+        let k1 = 1.2, b = ContextPacker.lengthNormalization
+        let length = Double(termsBefore[range.upperBound] - termsBefore[range.lowerBound - 1])
+        var total = 0.0
+        for (term, weight) in weighted {
+            guard let found = lines[term] else { continue }
             let inside = firstIndex(found, atLeast: range.upperBound + 1) - firstIndex(found, atLeast: range.lowerBound)
-            if inside > 0 { counts[term] = inside }
+            guard inside > 0 else { continue }
+            let tf = Double(inside)
+            total += weight * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / statistics.averageLength))
         }
-        return (counts, termsBefore[range.upperBound] - termsBefore[range.lowerBound - 1])
+        return total
     }
 }
 
@@ -676,6 +688,8 @@ public enum ContextPacker {
             documentLines[document.path] = lines
             return lines[(declaration.lines.lowerBound - 1)..<declaration.lines.upperBound].joined(separator: "\n") + "\n"
         }
+        // Weight times idf, in the order Statistics.score sums them.
+        let weightedTerms = terms.keys.sorted().map { (term: $0, weight: Double(terms[$0] ?? 0) * statistics.idf($0)) }
         func declarations(of document: ContextDocument) -> [(declaration: ContextDeclaration, score: Double)] {
             declarations(document.path, document.declarations) {
                 document.termLines ?? TermLines.of(document.text, wanted: terms, known: &knownWords)
@@ -688,8 +702,7 @@ public enum ContextPacker {
             let where_ = termLines()
             let scored = declarations.compactMap { declaration -> (declaration: ContextDeclaration, score: Double)? in
                 guard declaration.lines.lowerBound >= 1, declaration.lines.upperBound <= where_.lineCount else { return nil }
-                let (bag, length) = where_.bag(of: declaration.lines)
-                var score = statistics.score(terms, bag: bag, length: Double(length))
+                var score = where_.score(of: declaration.lines, weighted: weightedTerms, statistics: statistics)
                 if named.contains(declaration.name) { score += 10 }
                 return (declaration, score)
             }
