@@ -261,6 +261,49 @@ extension Repository {
         }
     }
 
+    /// The status of some paths only, as ``status()`` reports them but without rename detection
+    /// (a moved file is a deletion and an addition): each path is matched exactly, so the cost is
+    /// that of the paths, not of the working tree. An ignored path, or one that is unchanged,
+    /// gives no entry.
+    ///
+    /// - Parameter paths: Paths from the working tree's root.
+    /// - Returns: The entries, sorted by path; empty for a bare repository.
+    /// - Throws: ``GitError`` naming the failing libgit2 function.
+    public func status(of paths: [String]) throws(GitError) -> [StatusEntry] {
+        if isBare || paths.isEmpty { return [] }
+        return try withHandle { (repo) throws(GitError) -> [StatusEntry] in
+            var entries: [StatusEntry] = []
+            for path in Set(paths).sorted() {
+                var options = git_status_options()
+                try check(git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)), "git_status_options_init")
+                options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
+                options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue
+                    | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue
+                    | GIT_STATUS_OPT_DISABLE_PATHSPEC_MATCH.rawValue
+                    | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
+                    | GIT_STATUS_OPT_SORT_CASE_SENSITIVELY.rawValue
+                var list: OpaquePointer?
+                let rc: Int32 = path.withCString { pointer in
+                    var strings: [UnsafeMutablePointer<CChar>?] = [UnsafeMutablePointer(mutating: pointer)]
+                    return strings.withUnsafeMutableBufferPointer { buffer in
+                        options.pathspec = git_strarray(strings: buffer.baseAddress, count: 1)
+                        return git_status_list_new(&list, repo, &options)
+                    }
+                }
+                try check(rc, "git_status_list_new")
+                guard let list else { continue }
+                defer { git_status_list_free(list) }
+                for position in 0..<git_status_list_entrycount(list) {
+                    guard let entry = git_status_byindex(list, position)?.pointee,
+                          let converted = Self.statusEntry(entry), converted.path == path
+                    else { continue }
+                    entries.append(converted)
+                }
+            }
+            return entries
+        }
+    }
+
     // MARK: - Private
 
     /// Walks one tree recursively, appending its files. Must be called with the lock held.

@@ -31,7 +31,7 @@ extension IndexDatabase {
         memory: PackingMemory? = nil
     ) throws -> (
         statistics: ContextPacker.Statistics, files: [String: (length: Double, counts: [String: Int])],
-        offsets: [String: [String: [Int]]], blobs: [String: String]
+        offsets: [String: [String: [Int]]], blobs: [String: String], nameTerms: [String: Set<String>]
     ) {
         try writer.read { db in
             let generation = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'generation'"))
@@ -40,6 +40,7 @@ extension IndexDatabase {
             var frequency: [String: Int] = [:]
             var counts: [Int64: [String: Int]] = [:]
             var bodyOffsets: [Int64: [String: [Int]]] = [:]
+            var inName: [Int64: Set<String>] = [:]
             let documents = try db.cachedStatement(sql: "SELECT doc FROM terms_row WHERE term = ?")
             let instances = try db.cachedStatement(sql: "SELECT doc, col = 'body', offset FROM terms_instance WHERE term = ?")
             for term in terms.sorted() {
@@ -51,7 +52,7 @@ extension IndexDatabase {
                     while let row = try cursor.next() {
                         let id: Int64 = row[0]
                         found.counts[id, default: 0] += 1
-                        if row[1] as Bool { found.bodyOffsets[id, default: []].append(row[2]) }
+                        if row[1] as Bool { found.bodyOffsets[id, default: []].append(row[2]) } else { found.inName.insert(id) }
                     }
                     memory?.keep(term, found, at: generation)
                     postings = found
@@ -60,6 +61,7 @@ extension IndexDatabase {
                 frequency[term] = postings.documentFrequency
                 for (id, count) in postings.counts { counts[id, default: [:]][term] = count }
                 for (id, offsets) in postings.bodyOffsets { bodyOffsets[id, default: [:]][term] = offsets }
+                for id in postings.inName { inName[id, default: []].insert(term) }
             }
             var rows = memory?.files(at: generation)
             if rows == nil {
@@ -73,6 +75,7 @@ extension IndexDatabase {
             }
             var offsets: [String: [String: [Int]]] = [:]
             var blobs: [String: String] = [:]
+            var names: [String: Set<String>] = [:]
             var files: [String: (length: Double, counts: [String: Int])] = [:]
             for row in rows ?? [] {
                 let found = counts[row.id]
@@ -86,6 +89,7 @@ extension IndexDatabase {
                     files[row.path] = (row.length, found)
                     offsets[row.path] = bodyOffsets[row.id] ?? [:]
                     blobs[row.path] = row.blob
+                    names[row.path] = inName[row.id] ?? []
                 }
             }
             for (path, buffer) in replacing where !excluding(path) {
@@ -95,7 +99,7 @@ extension IndexDatabase {
             }
             let statistics = ContextPacker.Statistics(
                 documentCount: documentCount, totalLength: totalLength, documentFrequency: frequency.filter { $0.value > 0 })
-            return (statistics, files, offsets, blobs)
+            return (statistics, files, offsets, blobs, names)
         }
     }
 
@@ -222,22 +226,18 @@ extension IndexDatabase {
     /// The counts of the summary over the stored files, leaving some paths out.
     func counts(excluding paths: Set<String>) throws -> (declarations: Int, publicAPI: Int, documented: Int, filesWithErrors: Int) {
         try writer.read { db in
-            var declarations = 0, publicAPI = 0, documented = 0, errors = 0
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-                SELECT files.path, blobs.syntax_errors,
-                    (SELECT count(*) FROM declarations d WHERE d.blob = files.blob),
-                    (SELECT count(*) FROM declarations d WHERE d.blob = files.blob AND d.public_api = 1),
-                    (SELECT count(*) FROM declarations d WHERE d.blob = files.blob AND d.public_api = 1 AND d.documented = 1)
-                FROM files JOIN blobs ON blobs.blob = files.blob
-                """))
-            while let row = try rows.next() {
-                if paths.contains(row[0]) { continue }
-                if row[1] as Int > 0 { errors += 1 }
-                declarations += row[2]
-                publicAPI += row[3]
-                documented += row[4]
+            // The kept sums, less the paths left out: no scan of the files.
+            var sums = try Self.aggregates(db)
+            let statement = try db.cachedStatement(sql: """
+                SELECT files.length, declaration_count, public_api_count, documented_count, syntax_errors
+                FROM files JOIN blobs ON blobs.blob = files.blob WHERE files.path = ?
+                """)
+            for path in paths {
+                guard let row = try Row.fetchOne(statement, arguments: [path]) else { continue }
+                sums.add(IndexAggregates.Share(
+                    length: row[0], declarations: row[1], publicAPI: row[2], documented: row[3], hasErrors: (row[4] as Int) > 0), sign: -1)
             }
-            return (declarations, publicAPI, documented, errors)
+            return (sums.declarations, sums.publicAPI, sums.documented, sums.filesWithErrors)
         }
     }
 

@@ -17,6 +17,36 @@ public struct IndexDatabaseSync: Sendable, Hashable {
     public var seconds = 0.0
 }
 
+/// The sums over the stored files that requests read without a scan, kept in `meta` and brought
+/// up to date by each synchronisation from the rows it adds and removes.
+struct IndexAggregates: Sendable, Hashable {
+    var files = 0
+    /// The sum of the files' bag lengths.
+    var length = 0
+    var declarations = 0
+    var publicAPI = 0
+    var documented = 0
+    var filesWithErrors = 0
+
+    /// One file's share: its bag length and its blob's counts.
+    struct Share {
+        var length: Int
+        var declarations: Int
+        var publicAPI: Int
+        var documented: Int
+        var hasErrors: Bool
+    }
+
+    mutating func add(_ share: Share, sign: Int = 1) {
+        files += sign
+        length += sign * share.length
+        declarations += sign * share.declarations
+        publicAPI += sign * share.publicAPI
+        documented += sign * share.documented
+        filesWithErrors += share.hasErrors ? sign : 0
+    }
+}
+
 extension IndexDatabase {
     /// One analysed Swift file of the file set.
     struct ListedFile: Sendable {
@@ -26,46 +56,71 @@ extension IndexDatabase {
 
     /// Brings the database to a file set in one transaction: rows for blobs it lacks, the
     /// `files` and `terms` rows of paths added, changed or gone, and no rows of blobs no file uses.
-    /// A path whose blob is unchanged is not touched.
+    /// A path whose blob is unchanged is not touched, and a file set equal to the one the database
+    /// last recorded (its digest in `meta`) is not compared path by path.
     ///
     /// - Parameters:
-    ///   - files: The analysed Swift files.
+    ///   - files: The analysed Swift files, sorted by path.
     ///   - collected: Rows built while blobs were analysed in this refresh.
     ///   - fallback: Rows for a blob the database lacks and this refresh did not analyse (the
     ///     database was rebuilt, or is new): its analysis and text from the index.
+    ///   - paths: When given, the file set differs from this process's last synchronised one only
+    ///     at these paths, and only their rows are compared and written.
     /// - Returns: What changed.
     func sync(
-        files: [ListedFile], collected: [ObjectID: BlobRows], fallback: (ListedFile) -> BlobRows?
+        files: [ListedFile], collected: [ObjectID: BlobRows], fallback: (ListedFile) -> BlobRows?,
+        onlyAt paths: Set<String>? = nil
     ) throws -> IndexDatabaseSync {
         let start = ContinuousClock.now
         var figures = IndexDatabaseSync()
+        let digest = Self.digest(of: files)
+        let considered = paths.map { only in files.filter { only.contains($0.path) } } ?? files
+        let listedPaths = Set((paths == nil ? files : considered).map(\.path))
         // Compare first without the write lock: a refresh that changes nothing takes none.
-        let existing = try writer.read { db in try Self.fileRows(db) }
-        let listedPaths = Set(files.map(\.path))
-        let changed = files.filter { existing[$0.path]?.blob != $0.blob.description }
+        let (recorded, existing) = try writer.read { db in
+            let recorded = try Self.meta("fileset", db)
+            return (recorded, recorded == digest && paths == nil ? [:] : try Self.fileRows(db, only: paths))
+        }
+        if recorded == digest && paths == nil {
+            knownDigest.withLock { $0 = digest }
+            figures.seconds = Self.seconds(since: start)
+            return figures
+        }
+        let changed = considered.filter { existing[$0.path]?.blob != $0.blob.description }
         let removed = existing.keys.filter { !listedPaths.contains($0) }
-        guard !changed.isEmpty || !removed.isEmpty else {
+        // Nothing to write, unless a whole comparison found the file set equal and can record so.
+        if changed.isEmpty && removed.isEmpty && paths != nil {
             figures.seconds = Self.seconds(since: start)
             return figures
         }
         // Rows of blobs this refresh did not analyse are made outside the transaction.
         var extra: [ObjectID: BlobRows] = [:]
-        let known = try writer.read { db in
-            try Set(String.fetchAll(db, sql: "SELECT blob FROM blobs"))
-        }
-        for file in changed where collected[file.blob] == nil && extra[file.blob] == nil && !known.contains(file.blob.description) {
-            if let rows = fallback(file) { extra[file.blob] = rows }
+        if !changed.isEmpty {
+            let missing = try writer.read { db in
+                let statement = try db.cachedStatement(sql: "SELECT 1 FROM blobs WHERE blob = ?")
+                var missing: [ListedFile] = []
+                for file in changed where collected[file.blob] == nil {
+                    if try Int.fetchOne(statement, arguments: [file.blob.description]) == nil { missing.append(file) }
+                }
+                return missing
+            }
+            for file in missing where extra[file.blob] == nil {
+                if let rows = fallback(file) { extra[file.blob] = rows }
+            }
         }
         try writer.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
                 // Another process may have written meanwhile: decide again under the lock.
-                let current = try Self.fileRows(db)
-                for file in files where current[file.path]?.blob != file.blob.description {
+                let current = try Self.fileRows(db, only: paths)
+                var aggregates = try Self.aggregates(db)
+                var orphans = Set<String>()
+                var complete = true
+                for file in considered where current[file.path]?.blob != file.blob.description {
                     let blob = file.blob.description
                     var rows = collected[file.blob] ?? extra[file.blob]
-                    let stored = try Int.fetchOne(db, sql: "SELECT length FROM blobs WHERE blob = ?", arguments: [blob])
+                    let stored = try Int.fetchOne(db.cachedStatement(sql: "SELECT length FROM blobs WHERE blob = ?"), arguments: [blob])
                     if stored == nil {
-                        guard let made = rows else { continue }
+                        guard let made = rows else { complete = false; continue }
                         try Self.insert(made, blob: blob, db)
                         figures.blobsAdded += 1
                     }
@@ -74,17 +129,19 @@ extension IndexDatabase {
                         let body = try String.fetchOne(db, sql: """
                             SELECT terms.body FROM terms JOIN files ON files.id = terms.rowid WHERE files.blob = ? LIMIT 1
                             """, arguments: [blob])
-                        guard let body, let stored else { continue }
+                        guard let body, let stored else { complete = false; continue }
                         rows = BlobRows(body: body, length: stored)
                     }
-                    guard let rows else { continue }
+                    guard let rows else { complete = false; continue }
                     let name = Set(nameTerms(of: file.path)).sorted()
                     let nameText = Array(repeating: name.joined(separator: " "), count: 3).filter { !$0.isEmpty }.joined(separator: " ")
                     let length = rows.length + 3 * name.count
-                    if let id = current[file.path]?.id {
-                        try db.execute(sql: "UPDATE files SET blob = ?, length = ? WHERE id = ?", arguments: [blob, length, id])
-                        try db.execute(sql: "DELETE FROM terms WHERE rowid = ?", arguments: [id])
-                        try db.execute(sql: "INSERT INTO terms (rowid, name, body) VALUES (?, ?, ?)", arguments: [id, nameText, rows.body])
+                    if let old = current[file.path] {
+                        aggregates.add(try Self.share(length: old.length, blob: old.blob, db), sign: -1)
+                        orphans.insert(old.blob)
+                        try db.execute(sql: "UPDATE files SET blob = ?, length = ? WHERE id = ?", arguments: [blob, length, old.id])
+                        try db.execute(sql: "DELETE FROM terms WHERE rowid = ?", arguments: [old.id])
+                        try db.execute(sql: "INSERT INTO terms (rowid, name, body) VALUES (?, ?, ?)", arguments: [old.id, nameText, rows.body])
                     } else {
                         try db.execute(
                             sql: "INSERT INTO files (path, stem, blob, length) VALUES (?, ?, ?, ?)",
@@ -93,27 +150,40 @@ extension IndexDatabase {
                             sql: "INSERT INTO terms (rowid, name, body) VALUES (?, ?, ?)",
                             arguments: [db.lastInsertedRowID, nameText, rows.body])
                     }
+                    aggregates.add(try Self.share(length: length, blob: blob, db))
                     figures.filesWritten += 1
                 }
-                for path in current.keys where !listedPaths.contains(path) {
-                    guard let id = current[path]?.id else { continue }
-                    try db.execute(sql: "DELETE FROM terms WHERE rowid = ?", arguments: [id])
-                    try db.execute(sql: "DELETE FROM files WHERE id = ?", arguments: [id])
+                for (path, old) in current where !listedPaths.contains(path) {
+                    aggregates.add(try Self.share(length: old.length, blob: old.blob, db), sign: -1)
+                    orphans.insert(old.blob)
+                    try db.execute(sql: "DELETE FROM terms WHERE rowid = ?", arguments: [old.id])
+                    try db.execute(sql: "DELETE FROM files WHERE id = ?", arguments: [old.id])
                     figures.filesRemoved += 1
                 }
                 if figures.filesWritten + figures.filesRemoved > 0 {
-                    try db.execute(sql: "DELETE FROM declarations WHERE blob NOT IN (SELECT blob FROM files)")
-                    try db.execute(sql: "DELETE FROM refs WHERE blob NOT IN (SELECT blob FROM files)")
-                    try db.execute(sql: "DELETE FROM blobs WHERE blob NOT IN (SELECT blob FROM files)")
-                    figures.blobsRemoved = db.changesCount
-                    try db.execute(sql: """
-                        INSERT OR REPLACE INTO meta (key, value)
-                        SELECT 'totals', count(*) || ' ' || total(length) FROM files
-                        """)
+                    // Only a blob a written or removed path used can have lost its last file.
+                    let used = try db.cachedStatement(sql: "SELECT 1 FROM files WHERE blob = ? LIMIT 1")
+                    for blob in orphans.sorted() where try Int.fetchOne(used, arguments: [blob]) == nil {
+                        for table in ["declarations", "refs", "blobs"] {
+                            try db.execute(sql: "DELETE FROM \(table) WHERE blob = ?", arguments: [blob])
+                        }
+                        figures.blobsRemoved += 1
+                    }
+                    try Self.store(aggregates, db)
                     // A new value at every commit that changes files: what a process kept from an
                     // earlier read is valid only at the generation it was read at.
                     try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', lower(hex(randomblob(8))))")
                 }
+                // The digest says "the stored file set is exactly this one": true after a whole
+                // comparison that wrote everything, or after a partial one over a database that
+                // held this process's previous file set.
+                let exact = complete && (paths == nil || knownDigest.withLock { $0 } == recorded && recorded != nil)
+                if exact {
+                    try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('fileset', ?)", arguments: [digest])
+                } else {
+                    try db.execute(sql: "DELETE FROM meta WHERE key = 'fileset'")
+                }
+                knownDigest.withLock { $0 = exact ? digest : nil }
                 return .commit
             }
         }
@@ -121,19 +191,96 @@ extension IndexDatabase {
         return figures
     }
 
-    private static func fileRows(_ db: Database) throws -> [String: (id: Int64, blob: String)] {
-        var rows: [String: (id: Int64, blob: String)] = [:]
-        let cursor = try Row.fetchCursor(db, sql: "SELECT id, path, blob FROM files")
+    /// A digest of a file set: SHA-1 over each path and blob in order.
+    static func digest(of files: [ListedFile]) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(files.count * 64)
+        for file in files {
+            bytes.append(contentsOf: file.path.utf8)
+            bytes.append(0)
+            bytes.append(contentsOf: file.blob.description.utf8)
+            bytes.append(10)
+        }
+        return (try? ObjectID.hashBlob(bytes).description) ?? ""
+    }
+
+    static func meta(_ key: String, _ db: Database) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = ?"), arguments: [key])
+    }
+
+    /// The stored rows of every path, or of some paths.
+    private static func fileRows(_ db: Database, only paths: Set<String>?) throws -> [String: (id: Int64, blob: String, length: Int)] {
+        var rows: [String: (id: Int64, blob: String, length: Int)] = [:]
+        if let paths {
+            let statement = try db.cachedStatement(sql: "SELECT id, blob, length FROM files WHERE path = ?")
+            for path in paths {
+                if let row = try Row.fetchOne(statement, arguments: [path]) { rows[path] = (row[0], row[1], row[2]) }
+            }
+            return rows
+        }
+        let cursor = try Row.fetchCursor(db, sql: "SELECT id, path, blob, length FROM files")
         while let row = try cursor.next() {
-            rows[row[1]] = (row[0], row[2])
+            rows[row[1]] = (row[0], row[2], row[3])
         }
         return rows
     }
 
-    private static func insert(_ rows: BlobRows, blob: String, _ db: Database) throws {
+    /// A file's share of the aggregates.
+    private static func share(length: Int, blob: String, _ db: Database) throws -> IndexAggregates.Share {
+        let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT declaration_count, public_api_count, documented_count, syntax_errors FROM blobs WHERE blob = ?
+            """), arguments: [blob])
+        return IndexAggregates.Share(
+            length: length, declarations: row?[0] ?? 0, publicAPI: row?[1] ?? 0, documented: row?[2] ?? 0,
+            hasErrors: (row?[3] ?? 0) > 0)
+    }
+
+    /// The aggregates as `meta` holds them (zero for a new database).
+    static func aggregates(_ db: Database) throws -> IndexAggregates {
+        var aggregates = IndexAggregates()
+        if let totals = try meta("totals", db)?.split(separator: " ").compactMap({ Int($0) }), totals.count == 2 {
+            (aggregates.files, aggregates.length) = (totals[0], totals[1])
+        }
+        if let counts = try meta("counts", db)?.split(separator: " ").compactMap({ Int($0) }), counts.count == 4 {
+            (aggregates.declarations, aggregates.publicAPI, aggregates.documented, aggregates.filesWithErrors) =
+                (counts[0], counts[1], counts[2], counts[3])
+        }
+        return aggregates
+    }
+
+    private static func store(_ aggregates: IndexAggregates, _ db: Database) throws {
         try db.execute(
-            sql: "INSERT INTO blobs (blob, lines, syntax_errors, length, terms_before) VALUES (?, ?, ?, ?, ?)",
-            arguments: [blob, rows.lines, rows.syntaxErrors, rows.length, rows.termsBefore.packedIntegers])
+            sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('totals', ?), ('counts', ?)",
+            arguments: [
+                "\(aggregates.files) \(aggregates.length)",
+                "\(aggregates.declarations) \(aggregates.publicAPI) \(aggregates.documented) \(aggregates.filesWithErrors)",
+            ])
+    }
+
+    /// The aggregates computed from the rows themselves (a scan of `files`), which `meta` must equal.
+    static func recomputedAggregates(_ db: Database) throws -> IndexAggregates {
+        let row = try Row.fetchOne(db, sql: """
+            SELECT count(*), total(files.length), total(blobs.declaration_count), total(blobs.public_api_count),
+                total(blobs.documented_count), total(blobs.syntax_errors > 0)
+            FROM files JOIN blobs ON blobs.blob = files.blob
+            """)
+        func int(_ index: Int) -> Int { Int(row?[index] as Double? ?? 0) }
+        return IndexAggregates(
+            files: row?[0] ?? 0, length: int(1), declarations: int(2), publicAPI: int(3), documented: int(4),
+            filesWithErrors: int(5))
+    }
+
+    private static func insert(_ rows: BlobRows, blob: String, _ db: Database) throws {
+        let publicAPI = rows.declarations.filter(\.isPublicAPI)
+        try db.execute(
+            sql: """
+                INSERT INTO blobs (blob, lines, syntax_errors, length, terms_before, declaration_count, public_api_count, documented_count)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                blob, rows.lines, rows.syntaxErrors, rows.length, rows.termsBefore.packedIntegers, rows.declarations.count,
+                publicAPI.count, publicAPI.filter { $0.docComment != nil }.count,
+            ])
         let declaration = try db.cachedStatement(sql: """
             INSERT INTO declarations (blob, ordinal, name, full_name, kind, containers, first_line, start_line, end_line,
                 bytes, name_range, signature, access, public_api, documented, declares_type)

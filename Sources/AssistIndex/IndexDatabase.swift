@@ -3,6 +3,7 @@ import AssistGit
 import AssistSwift
 import Foundation
 import GRDB
+import Synchronization
 
 /// The index database: SQLite (through GRDB, in WAL mode) at `<git common dir>/assist/index.sqlite`,
 /// shared by every process of the repository (the daemon, the CLI, the hook). Readers never wait for
@@ -29,7 +30,7 @@ import GRDB
 /// damaged, is deleted and rebuilt.
 final class IndexDatabase: Sendable {
     /// The schema; bump on any change to the tables, which rebuilds every database.
-    static let schemaVersion = 3
+    static let schemaVersion = 4
     /// The term format: bump when ``ContextPacker/bag(of:)`` changes.
     static let termFormat = 4
 
@@ -38,6 +39,9 @@ final class IndexDatabase: Sendable {
     let writer: any DatabaseWriter
     /// Why the database is in memory, or was rebuilt on open; `nil` when it was opened as it was.
     let openNote: String?
+    /// The file-set digest this process last saw the database hold, or `nil`: a synchronisation of
+    /// some paths keeps `meta.fileset` exact only over a database that held it.
+    let knownDigest = Mutex<String?>(nil)
 
     private init(path: String?, writer: any DatabaseWriter, openNote: String?) {
         self.path = path
@@ -174,7 +178,10 @@ final class IndexDatabase: Sendable {
                         lines INTEGER NOT NULL,
                         syntax_errors INTEGER NOT NULL,
                         length INTEGER NOT NULL,
-                        terms_before BLOB NOT NULL
+                        terms_before BLOB NOT NULL,
+                        declaration_count INTEGER NOT NULL,
+                        public_api_count INTEGER NOT NULL,
+                        documented_count INTEGER NOT NULL
                     ) WITHOUT ROWID;
                     CREATE TABLE declarations (
                         blob TEXT NOT NULL,
@@ -214,13 +221,17 @@ final class IndexDatabase: Sendable {
         }
     }
 
-    /// Checks the whole file (`PRAGMA quick_check`).
+    /// Checks the whole file (`PRAGMA quick_check`) and that the sums `meta` keeps equal the rows'.
     ///
-    /// - Returns: `nil` when it is sound, else what SQLite found.
+    /// - Returns: `nil` when it is sound, else what was found.
     func verify() -> String? {
         do {
-            let rows = try writer.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
-            return rows == ["ok"] ? nil : rows.prefix(3).joined(separator: "; ")
+            return try writer.read { db in
+                let rows = try String.fetchAll(db, sql: "PRAGMA quick_check")
+                guard rows == ["ok"] else { return rows.prefix(3).joined(separator: "; ") }
+                let kept = try Self.aggregates(db), counted = try Self.recomputedAggregates(db)
+                return kept == counted ? nil : "the kept totals (\(kept)) do not match the rows (\(counted))"
+            }
         } catch {
             return Self.describe(error)
         }

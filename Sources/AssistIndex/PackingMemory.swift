@@ -56,6 +56,8 @@ final class PackingMemory: @unchecked Sendable {
         var documentFrequency: Int
         var counts: [Int64: Int]
         var bodyOffsets: [Int64: [Int]]
+        /// The files whose name holds the term.
+        var inName: Set<Int64> = []
     }
 
     /// One row of the files table.

@@ -214,57 +214,180 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
         analyzed: (@Sendable (ObjectID, [UInt8], Analyzer.Result) -> Void)? = nil
     ) throws(GitError) -> IndexFigures {
         try state.withLock { (state) throws(GitError) -> IndexFigures in
-            var figures = IndexFigures()
-            if !state.cacheLoaded {
-                let start = ContinuousClock.now
-                (state.cache, figures.cacheLoad) = loadCache()
-                state.cacheLoaded = true
-                if case .loaded = figures.cacheLoad {
-                    state.cacheFileBytes = state.cache.base.count
-                } else {
-                    state.cacheDirty = true
-                }
-                figures.timings[.loadCache] = seconds(since: start)
-            } else {
-                figures.cacheLoad = state.figures.cacheLoad
-            }
+            try refreshAll(&state, progress: progress, analyzed: analyzed)
+        }
+    }
 
-            var listed = try listFiles(figures: &figures, reuse: &state.staged)
-            let hashed = hashWorkingTree(&listed, figures: &figures)
-            let (changed, used) = analyzeMissing(
-                files: listed, hashed: hashed, cache: &state.cache, figures: &figures, progress: progress, analyzed: analyzed)
-            if changed {
+    /// Brings some paths up to date — files an editor saved, or that a watcher named — without
+    /// listing the repository or running a whole `git status`: each path's staged entry and
+    /// status are looked up on their own, and only blobs without a record are read. When there was
+    /// no refresh before, the repository is bare, or the staging area is not the one the last
+    /// refresh read (a commit, checkout or `git add` since), it is a whole ``refresh(progress:analyzed:)``.
+    ///
+    /// The cache file is not rewritten here (the next whole refresh writes it); a new process
+    /// missing a record analyses that blob again.
+    ///
+    /// - Parameters:
+    ///   - paths: Paths from the repository root; paths in `.git/`, absolute paths and paths
+    ///     with `..` are ignored.
+    ///   - analyzed: As for ``refresh(progress:analyzed:)``.
+    /// - Returns: The figures, and the paths whose listing changed — `nil` after a whole refresh.
+    /// - Throws: ``GitError`` when the repository cannot be read.
+    public func refresh(
+        paths: [String], analyzed: (@Sendable (ObjectID, [UInt8], Analyzer.Result) -> Void)? = nil
+    ) throws(GitError) -> (figures: IndexFigures, changed: Set<String>?) {
+        try state.withLock { (state) throws(GitError) -> (figures: IndexFigures, changed: Set<String>?) in
+            guard state.cacheLoaded, let staged = state.staged, workingTree != nil,
+                  repository.indexFileChecksum() == staged.checksum
+            else { return (try refreshAll(&state, progress: nil, analyzed: analyzed), nil) }
+            let wanted = Set(paths.filter(Self.isPlainPath)).sorted()
+            var figures = state.figures
+            figures.cacheHits = 0
+            figures.cacheMisses = 0
+            figures.analyses = 0
+            figures.cacheWriteError = nil
+            figures.timings = [:]
+            var start = ContinuousClock.now
+            let changes = Dictionary(try repository.status(of: wanted).map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+            figures.timings[.status] = seconds(since: start)
+            start = ContinuousClock.now
+            var listed: [Listed] = []
+            for path in wanted {
+                if let entry = Self.stagedEntry(path, in: staged.entries) {
+                    listed.append(listing(staged: entry, change: changes[path]))
+                } else if let change = changes[path], let listing = listing(unstaged: change) {
+                    listed.append(listing)
+                }
+            }
+            figures.timings[.listFiles] = seconds(since: start)
+            var scratch = IndexFigures()
+            let hashed = hashWorkingTree(&listed, figures: &scratch)
+            figures.filesHashed = scratch.filesHashed
+            figures.timings[.hashWorkingTree] = scratch.timings[.hashWorkingTree]
+            let (added, _) = analyzeMissing(
+                files: listed, hashed: hashed, cache: &state.cache, figures: &scratch, progress: nil, analyzed: analyzed)
+            if added { state.cacheDirty = true }
+            (figures.cacheHits, figures.cacheMisses, figures.analyses) = (scratch.cacheHits, scratch.cacheMisses, scratch.analyses)
+            figures.timings[.analyze] = scratch.timings[.analyze]
+            let fresh = Dictionary(finish(listed, cache: state.cache, figures: &scratch).map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+
+            var changed = Set<String>()
+            var reorder = false
+            for path in wanted {
+                let old = state.positions[path].map { state.files[$0] }
+                let new = fresh[path]
+                guard old != new else { continue }
+                changed.insert(path)
+                if let old { Self.count(old, into: &figures, sign: -1) }
+                if let new { Self.count(new, into: &figures, sign: 1) }
+                switch (state.positions[path], new) {
+                case (let position?, let new?): state.files[position] = new
+                case (let position?, nil):
+                    state.files.remove(at: position)
+                    reorder = true
+                case (nil, let new?):
+                    var low = 0, high = state.files.count
+                    while low < high {
+                        let middle = (low + high) / 2
+                        if state.files[middle].path.utf8.lexicographicallyPrecedes(path.utf8) { low = middle + 1 } else { high = middle }
+                    }
+                    state.files.insert(new, at: low)
+                    reorder = true
+                case (nil, nil): break
+                }
+                // A file added or gone moves the ones after it.
+                if reorder {
+                    state.positions = Dictionary(uniqueKeysWithValues: state.files.enumerated().map { ($0.element.path, $0.offset) })
+                    reorder = false
+                }
+            }
+            state.figures = figures
+            return (figures, changed)
+        }
+    }
+
+    /// Whether a path names a file inside the working tree the way the file set does.
+    static func isPlainPath(_ path: String) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return !path.isEmpty && !path.hasPrefix("/") && !parts.contains { $0.isEmpty || $0 == "." || $0 == ".." || $0 == ".git" }
+    }
+
+    /// The first staged entry of a path (stage 0, or the lowest conflict stage), by binary search
+    /// of the entries in git's byte order.
+    private static func stagedEntry(_ path: String, in entries: [IndexEntry]) -> IndexEntry? {
+        var low = 0, high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if entries[middle].path.utf8.lexicographicallyPrecedes(path.utf8) { low = middle + 1 } else { high = middle }
+        }
+        return low < entries.count && entries[low].path == path ? entries[low] : nil
+    }
+
+    /// Adds (`sign` 1) or takes away (-1) one file's share of the counts.
+    private static func count(_ file: IndexedFile, into figures: inout IndexFigures, sign: Int) {
+        figures.files += sign
+        figures.filesByLanguage[file.language, default: 0] += sign
+        if let reason = file.skipReason {
+            figures.filesSkipped[reason, default: 0] += sign
+        } else {
+            figures.filesAnalyzed += sign
+        }
+    }
+
+    private func refreshAll(
+        _ state: inout State, progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?,
+        analyzed: (@Sendable (ObjectID, [UInt8], Analyzer.Result) -> Void)?
+    ) throws(GitError) -> IndexFigures {
+        var figures = IndexFigures()
+        if !state.cacheLoaded {
+            let start = ContinuousClock.now
+            (state.cache, figures.cacheLoad) = loadCache()
+            state.cacheLoaded = true
+            if case .loaded = figures.cacheLoad {
+                state.cacheFileBytes = state.cache.base.count
+            } else {
                 state.cacheDirty = true
             }
-            let files = finish(listed, cache: state.cache, figures: &figures)
-
-            // Drop records of blobs no file uses any more. `used` holds every blob with a record
-            // that a file uses (plus any whose read failed), so equal counts mean nothing to drop.
-            if state.cache.records.count != used.count {
-                let kept = state.cache.records.filter { used.contains($0.key) }
-                if kept.count != state.cache.records.count {
-                    state.cache.records = kept
-                    state.cacheDirty = true
-                }
-            }
-            if let cachePath, state.cacheDirty {
-                let start = ContinuousClock.now
-                let bytes = state.cache.serialized(analyzerName: analyzer.name, analyzerVersion: analyzer.version)
-                do {
-                    try FileIO.writeAtomically(bytes, to: cachePath)
-                    state.cacheDirty = false
-                    state.cacheFileBytes = bytes.count
-                } catch {
-                    figures.cacheWriteError = "\(error)"
-                }
-                figures.timings[.saveCache] = seconds(since: start)
-            }
-            figures.cacheFileBytes = state.cacheFileBytes
-            state.positions = Dictionary(uniqueKeysWithValues: files.enumerated().map { ($0.element.path, $0.offset) })
-            state.files = files
-            state.figures = figures
-            return figures
+            figures.timings[.loadCache] = seconds(since: start)
+        } else {
+            figures.cacheLoad = state.figures.cacheLoad
         }
+
+        var listed = try listFiles(figures: &figures, reuse: &state.staged)
+        let hashed = hashWorkingTree(&listed, figures: &figures)
+        let (changed, used) = analyzeMissing(
+            files: listed, hashed: hashed, cache: &state.cache, figures: &figures, progress: progress, analyzed: analyzed)
+        if changed {
+            state.cacheDirty = true
+        }
+        let files = finish(listed, cache: state.cache, figures: &figures)
+
+        // Drop records of blobs no file uses any more. `used` holds every blob with a record
+        // that a file uses (plus any whose read failed), so equal counts mean nothing to drop.
+        if state.cache.records.count != used.count {
+            let kept = state.cache.records.filter { used.contains($0.key) }
+            if kept.count != state.cache.records.count {
+                state.cache.records = kept
+                state.cacheDirty = true
+            }
+        }
+        if let cachePath, state.cacheDirty {
+            let start = ContinuousClock.now
+            let bytes = state.cache.serialized(analyzerName: analyzer.name, analyzerVersion: analyzer.version)
+            do {
+                try FileIO.writeAtomically(bytes, to: cachePath)
+                state.cacheDirty = false
+                state.cacheFileBytes = bytes.count
+            } catch {
+                figures.cacheWriteError = "\(error)"
+            }
+            figures.timings[.saveCache] = seconds(since: start)
+        }
+        figures.cacheFileBytes = state.cacheFileBytes
+        state.positions = Dictionary(uniqueKeysWithValues: files.enumerated().map { ($0.element.path, $0.offset) })
+        state.files = files
+        state.figures = figures
+        return figures
     }
 
     // MARK: - Phases
@@ -327,12 +450,29 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
             if entry.path == previousPath { continue }
             previousPath = entry.path
             if movedAway.contains(entry.path) { continue }
+            if byPath[entry.path] != nil { matched.insert(entry.path) }
+            listed.append(listing(staged: entry, change: byPath[entry.path]))
+        }
+        var appended = false
+        for entry in status where !matched.contains(entry.path) {
+            appended = true
+            if let listing = listing(unstaged: entry) { listed.append(listing) }
+        }
+        // The index is in git's byte order already; only untracked and staged-deleted paths
+        // (appended after it) need a sort, by bytes as git sorts.
+        if appended {
+            listed.sort { $0.file.path.utf8.lexicographicallyPrecedes($1.file.path.utf8) }
+        }
+        return listed
+    }
+
+    /// A staged path's listing, from its entry (the first of its conflict stages) and status.
+    private func listing(staged entry: IndexEntry, change: StatusEntry?) -> Listed {
             var file = IndexedFile(
                 path: entry.path, state: .unmodified, mode: entry.mode, blob: entry.oid,
                 size: entry.mode == .gitlink ? nil : entry.fileSize, language: .unknown, skipReason: nil)
             var needsHash = false
-            if let change = byPath[entry.path] {
-                matched.insert(entry.path)
+            if let change {
                 file.originalPath = change.originalPath
                 if change.isConflicted || entry.stage != 0 {
                     file.state = .conflicted
@@ -357,17 +497,16 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
             }
             if file.state == .deleted { file.blob = nil }
             if needsHash { file.blob = nil; file.size = nil }
-            listed.append(Listed(file: file, needsHash: needsHash && file.mode != .gitlink))
-        }
-        var appended = false
-        for entry in status where !matched.contains(entry.path) {
-            appended = true
+            return Listed(file: file, needsHash: needsHash && file.mode != .gitlink)
+    }
+
+    /// The listing of a path that status names and the staging area lacks; `nil` for none.
+    private func listing(unstaged entry: StatusEntry) -> Listed? {
             if entry.path.hasSuffix("/") {
                 // An untracked nested repository: listed like a submodule, never entered.
-                listed.append(Listed(file: IndexedFile(
+                return Listed(file: IndexedFile(
                     path: String(entry.path.dropLast()), state: .untracked, mode: .gitlink, blob: nil, size: nil,
-                    language: .unknown, skipReason: .submodule), needsHash: false))
-                continue
+                    language: .unknown, skipReason: .submodule), needsHash: false)
             }
             var file = IndexedFile(
                 path: entry.path, state: .untracked, originalPath: entry.originalPath, mode: .regular, blob: nil,
@@ -379,14 +518,7 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
                 file.state = .deleted
                 needsHash = false
             }
-            listed.append(Listed(file: file, needsHash: needsHash))
-        }
-        // The index is in git's byte order already; only untracked and staged-deleted paths
-        // (appended after it) need a sort, by bytes as git sorts.
-        if appended {
-            listed.sort { $0.file.path.utf8.lexicographicallyPrecedes($1.file.path.utf8) }
-        }
-        return listed
+            return Listed(file: file, needsHash: needsHash)
     }
 
     /// The staging area's entries, reused from the last refresh when the index file's checksum

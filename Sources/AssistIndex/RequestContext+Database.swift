@@ -80,9 +80,14 @@ extension RequestContextGatherer {
         }
         let empty = ContextPacker.Statistics(documentCount: 0, totalLength: 0, documentFrequency: [:])
         let evidence = (try? database.termEvidence(Array(terms.keys), excluding: excluding, replacing: buffers, memory: index.memory))
-            ?? (statistics: empty, files: [:], offsets: [:], blobs: [:])
+            ?? (statistics: empty, files: [:], offsets: [:], blobs: [:], nameTerms: [:])
         var candidates: [String: ContextPacker.Candidate] = [:]
-        for (path, found) in evidence.files.merging(buffers, uniquingKeysWith: { _, buffer in buffer }) {
+        // Ranking asks a file's name only for the question's terms: the ones its `name` column holds.
+        for (path, found) in evidence.files {
+            candidates[path] = ContextPacker.Candidate(
+                path: path, termCounts: found.counts, length: found.length, nameTerms: evidence.nameTerms[path] ?? [])
+        }
+        for (path, found) in buffers {
             candidates[path] = ContextPacker.Candidate(
                 path: path, termCounts: found.counts, length: found.length, nameTerms: index.memory.nameTerms(path))
         }
@@ -92,7 +97,8 @@ extension RequestContextGatherer {
         var blobs = evidence.blobs
         for path in named where candidates[path] == nil && !excluding(path) {
             guard let file = stored[path] else { continue }
-            candidates[path] = ContextPacker.Candidate(path: path, termCounts: [:], length: Double(file.length), nameTerms: index.memory.nameTerms(path))
+            // No term of the question anywhere in it, so none in its name either.
+            candidates[path] = ContextPacker.Candidate(path: path, termCounts: [:], length: Double(file.length), nameTerms: [])
             blobs[path] = file.blob
         }
         let memory = index.memory

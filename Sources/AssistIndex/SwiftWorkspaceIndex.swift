@@ -113,43 +113,84 @@ public final class SwiftWorkspaceIndex: Sendable {
     public func refresh(progress: (@Sendable (Int, Int) -> Void)? = nil) throws(GitError) -> WorkspaceIndexSummary {
         try refreshing.withLock { (_) throws(GitError) -> WorkspaceIndexSummary in
             let fingerprint = index.repositoryFingerprint()
-            let collected = Mutex<[ObjectID: BlobRows]>([:])
-            var figures = try index.refresh(progress: progress) { blob, bytes, analysis in
-                let rows = BlobRows(analysis: analysis, text: String(decoding: bytes, as: UTF8.self))
-                collected.withLock { $0[blob] = rows }
+            let collected = RowCollector()
+            let figures = try index.refresh(progress: progress, analyzed: collected.add)
+            return synchronise(figures: figures, rows: collected.rows, onlyAt: nil, fingerprint: fingerprint)
+        }
+    }
+
+    /// Brings some paths up to date — a saved file, files a watcher named — and then their rows
+    /// in the database, without a whole `git status` or comparing every stored path; a whole
+    /// ``refresh(progress:)`` when the staging area moved or nothing was refreshed before.
+    ///
+    /// - Parameter paths: Paths from the repository root.
+    /// - Returns: The summary.
+    /// - Throws: `GitError` when the repository cannot be read.
+    @discardableResult
+    public func refresh(paths: [String]) throws(GitError) -> WorkspaceIndexSummary {
+        try refreshing.withLock { (_) throws(GitError) -> WorkspaceIndexSummary in
+            let fingerprint = index.repositoryFingerprint()
+            let collected = RowCollector()
+            let (figures, changed) = try index.refresh(paths: paths, analyzed: collected.add)
+            if let changed, changed.isEmpty {
+                return state.withLock { state in
+                    state.sync = IndexDatabaseSync()
+                    return rebuild(&state, figures: figures)
+                }
             }
-            let start = ContinuousClock.now
-            let files = index.files.compactMap { file -> IndexDatabase.ListedFile? in
-                guard file.language == .swift, file.skipReason == nil, let blob = file.blob else { return nil }
-                return IndexDatabase.ListedFile(path: file.path, blob: blob)
-            }
-            let rows = collected.withLock { $0 }
-            let fallback: (IndexDatabase.ListedFile) -> BlobRows? = { [index] file in
-                guard let analysis = index.result(for: file.path, includingOverlay: false),
-                      let bytes = index.bytes(of: file.blob, path: file.path)
-                else { return nil }
-                return BlobRows(analysis: analysis, text: String(decoding: bytes, as: UTF8.self))
-            }
-            var database = state.withLock { $0.database }
-            var note: String?
-            var sync: IndexDatabaseSync
-            do {
-                sync = try database.sync(files: files, collected: rows, fallback: fallback)
-            } catch {
-                // A database SQLite finds damaged is rebuilt from the index, never trusted.
-                note = "rebuilt after \(IndexDatabase.describe(error))"
-                database = IndexDatabase.rebuilt(database)
-                sync = (try? database.sync(files: files, collected: rows, fallback: fallback)) ?? IndexDatabaseSync()
-            }
-            figures.timings[.database] = IndexDatabase.seconds(since: start)
-            return state.withLock { state in
-                state.database = database
-                state.refreshed = true
-                state.fingerprint = fingerprint
-                state.sync = sync
-                if let note { state.note = note }
-                return rebuild(&state, figures: figures)
-            }
+            return synchronise(
+                figures: figures, rows: collected.rows, onlyAt: changed,
+                fingerprint: changed == nil ? fingerprint : state.withLock { $0.fingerprint })
+        }
+    }
+
+    /// The database rows built for each blob a refresh analyses, on the worker that read it.
+    private final class RowCollector: Sendable {
+        private let collected = Mutex<[ObjectID: BlobRows]>([:])
+
+        var rows: [ObjectID: BlobRows] { collected.withLock { $0 } }
+
+        @Sendable func add(_ blob: ObjectID, _ bytes: [UInt8], _ analysis: SwiftFileAnalysis) {
+            let rows = BlobRows(analysis: analysis, text: String(decoding: bytes, as: UTF8.self))
+            collected.withLock { $0[blob] = rows }
+        }
+    }
+
+    /// Brings the database to the index's file set (at some paths only, when given), then the summary.
+    private func synchronise(
+        figures: IndexFigures, rows: [ObjectID: BlobRows], onlyAt paths: Set<String>?, fingerprint: String?
+    ) -> WorkspaceIndexSummary {
+        var figures = figures
+        let start = ContinuousClock.now
+        let files = index.files.compactMap { file -> IndexDatabase.ListedFile? in
+            guard file.language == .swift, file.skipReason == nil, let blob = file.blob else { return nil }
+            return IndexDatabase.ListedFile(path: file.path, blob: blob)
+        }
+        let fallback: (IndexDatabase.ListedFile) -> BlobRows? = { [index] file in
+            guard let analysis = index.result(for: file.path, includingOverlay: false),
+                  let bytes = index.bytes(of: file.blob, path: file.path)
+            else { return nil }
+            return BlobRows(analysis: analysis, text: String(decoding: bytes, as: UTF8.self))
+        }
+        var database = state.withLock { $0.database }
+        var note: String?
+        var sync: IndexDatabaseSync
+        do {
+            sync = try database.sync(files: files, collected: rows, fallback: fallback, onlyAt: paths)
+        } catch {
+            // A database SQLite finds damaged is rebuilt from the index, never trusted.
+            note = "rebuilt after \(IndexDatabase.describe(error))"
+            database = IndexDatabase.rebuilt(database)
+            sync = (try? database.sync(files: files, collected: rows, fallback: fallback)) ?? IndexDatabaseSync()
+        }
+        figures.timings[.database] = IndexDatabase.seconds(since: start)
+        return state.withLock { state in
+            state.database = database
+            state.refreshed = true
+            state.fingerprint = fingerprint
+            state.sync = sync
+            if let note { state.note = note }
+            return rebuild(&state, figures: figures)
         }
     }
 

@@ -237,6 +237,17 @@ public final class Workspace: Sendable {
         }
     }
 
+    /// Brings some files of the index up to date (saved or watched files), without a whole
+    /// `git status`; a whole refresh when the staging area moved or the index was never read.
+    ///
+    /// - Parameter paths: Paths from the root.
+    /// - Returns: The summary.
+    /// - Throws: ``RequestError`` when the repository cannot be read.
+    public func refreshIndex(paths: [String]) async throws(RequestError) -> WorkspaceIndexSummary {
+        let index = try index()
+        return try await Self.reading { () throws(GitError) in try index.refresh(paths: paths) }
+    }
+
     /// Checks the index database file (`PRAGMA quick_check`) and rebuilds it when it is damaged.
     ///
     /// - Returns: What was wrong, or `nil` when it was sound.

@@ -1,6 +1,7 @@
 import AssistJSONRPC
 import AssistProtocol
 import AssistRequests
+import AssistWire
 import Foundation
 
 /// Keeping the index fresh without being asked: a saved document, files the client watches, or a
@@ -9,20 +10,21 @@ import Foundation
 /// database's last committed state.
 extension Server {
     /// How long changes are gathered before a background refresh starts.
-    static let refreshDelay: Duration = .milliseconds(150)
+    static let refreshDelay: Duration = .milliseconds(10)
     /// How often the repository's HEAD and staging area are looked at.
     static let repositoryPollInterval: Duration = .seconds(2)
 
     /// Asks for a background refresh of the index (when this daemon has built it once).
     ///
-    /// - Parameter reason: What changed, for the log.
-    func scheduleRefresh(_ reason: String) {
+    /// - Parameters:
+    ///   - reason: What changed, for the log.
+    ///   - paths: The files that changed, from the repository root, when that is all that did (a
+    ///     save, watched files): only they are looked at. `nil` for a whole refresh.
+    func scheduleRefresh(_ reason: String, paths: Set<String>? = nil) {
         let start = state.withLock { state -> Bool in
             guard state.workspace?.hasIndex == true else { return false }
-            if state.refreshRunning {
-                state.refreshAgain = true
-                return false
-            }
+            state.pendingRefresh = PendingRefresh.merge(state.pendingRefresh, paths.map(PendingRefresh.paths) ?? .whole)
+            if state.refreshRunning { return false }
             state.refreshRunning = true
             return true
         }
@@ -32,23 +34,42 @@ extension Server {
             while let self {
                 try? await Task.sleep(for: Self.refreshDelay)
                 guard let workspace = self.state.withLock({ $0.workspace }) else { break }
+                let pending = self.state.withLock { state in
+                    defer { state.pendingRefresh = nil }
+                    return state.pendingRefresh
+                }
                 do {
-                    let summary = try await workspace.index(refresh: true)
-                    self.logger.debug("background index refresh: \(summary.database.sync.filesWritten) files written")
+                    let written = if case .paths(let paths) = pending {
+                        try await workspace.refreshIndex(paths: paths.sorted()).database.sync.filesWritten
+                    } else {
+                        try await workspace.index(refresh: true).database.sync.filesWritten
+                    }
+                    self.logger.debug("background index refresh: \(written) files written")
                 } catch {
                     self.logger.warning("background index refresh failed: \(error)")
                 }
                 let again = self.state.withLock { state -> Bool in
-                    if state.refreshAgain {
-                        state.refreshAgain = false
-                        return true
-                    }
+                    if state.pendingRefresh != nil { return true }
                     state.refreshRunning = false
                     return false
                 }
                 if !again { break }
             }
         }
+    }
+
+    /// The paths a saved or watched file's URI names under the workspace's root, or `nil` when
+    /// one lies elsewhere (then the whole index is refreshed).
+    func changedPaths(_ uris: [String]) -> Set<String>? {
+        guard let root = state.withLock({ $0.workspace?.root }) else { return nil }
+        var paths = Set<String>()
+        for uri in uris {
+            guard let path = WireValues.filePath(fromURI: uri), let relative = WireValues.relativePath(path, root: root),
+                  relative.hasSuffix(".swift"), !relative.split(separator: "/").contains(".git")
+            else { return nil }
+            paths.insert(relative)
+        }
+        return paths
     }
 
     /// Watches HEAD and the staging area (a commit, a checkout, a pull, `git add`) and refreshes the
@@ -85,6 +106,21 @@ extension Server {
             } catch {
                 self.logger.info("the client did not register the file watchers: \(error)")
             }
+        }
+    }
+}
+
+/// A background refresh asked for: of the whole index, or of some paths only.
+enum PendingRefresh: Sendable, Equatable {
+    case whole
+    case paths(Set<String>)
+
+    /// Two requests as one: paths gathered, a whole refresh winning.
+    static func merge(_ first: PendingRefresh?, _ second: PendingRefresh) -> PendingRefresh {
+        switch (first, second) {
+        case (.paths(let a)?, .paths(let b)): .paths(a.union(b))
+        case (nil, _): second
+        default: .whole
         }
     }
 }

@@ -53,10 +53,11 @@ extension Server {
                 state.withLock { _ = $0.staleOverlays.insert(notification.textDocument.uri) }
             case DidSaveTextDocumentNotification.method:
                 let notification: DidSaveTextDocumentNotification = try Self.decodeParams(params)
-                scheduleRefresh("saved \(notification.textDocument.uri)")
+                scheduleRefresh("saved \(notification.textDocument.uri)", paths: changedPaths([notification.textDocument.uri]))
             case DidChangeWatchedFilesNotification.method:
                 let notification: DidChangeWatchedFilesNotification = try Self.decodeParams(params)
-                scheduleRefresh("\(notification.changes.count) watched files changed")
+                scheduleRefresh(
+                    "\(notification.changes.count) watched files changed", paths: changedPaths(notification.changes.map(\.uri)))
             case DidCloseTextDocumentNotification.method:
                 let notification: DidCloseTextDocumentNotification = try Self.decodeParams(params)
                 state.withLock { _ = $0.staleOverlays.insert(notification.textDocument.uri) }

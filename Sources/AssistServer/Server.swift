@@ -35,9 +35,10 @@ public final class Server: Sendable {
         var pendingOutgoing: [RequestID: CheckedContinuation<JSONValue, any Error>] = [:]
         /// What `initialize`'s client capabilities said about `workspace/applyEdit`.
         var clientEdits = ClientEditCapabilities()
-        /// A background index refresh is running; another was asked for meanwhile.
+        /// A background index refresh is running; what was asked for meanwhile: a whole refresh,
+        /// or only some paths (saved or watched files).
         var refreshRunning = false
-        var refreshAgain = false
+        var pendingRefresh: PendingRefresh?
         /// HEAD and the staging area are being watched.
         var watchingRepository = false
     }

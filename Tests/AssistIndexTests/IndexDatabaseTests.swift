@@ -185,6 +185,71 @@ struct IndexDatabaseTests {
         #expect(renamed.database.sync.blobsAdded == 0, "a renamed file keeps its blob's rows")
         let gatherer = RequestContextGatherer(index: warm)
         #expect(try gatherer.pack(question: "Helper number 4 timers", budget: 4_000).files.contains("Sources/Util/Renamed.swift"))
+
+        // Two paths with one content, then each removed: the blob's rows go with the last one, and
+        // the kept totals follow every step (verify recomputes them from the rows).
+        try fixture.write("Sources/Util/CopyA.swift", "/// A.\npublic struct Copy { public func a() {} }\n")
+        try fixture.write("Sources/Util/CopyB.swift", "/// A.\npublic struct Copy { public func a() {} }\n")
+        let copies = try warm.refresh()
+        #expect(copies.database.sync.filesWritten == 2 && copies.database.sync.blobsAdded == 1, "\(copies.database.sync)")
+        #expect(copies.declarations == renamed.declarations + 4 && copies.publicAPI == renamed.publicAPI + 4)
+        #expect(copies.publicAPIDocumented == renamed.publicAPIDocumented + 2)
+        #expect(warm.verifyDatabase() == nil)
+        try fixture.delete("Sources/Util/CopyA.swift")
+        let one = try warm.refresh()
+        #expect(one.database.sync.filesRemoved == 1 && one.database.sync.blobsRemoved == 0, "\(one.database.sync)")
+        #expect(one.declarations == renamed.declarations + 2)
+        #expect(warm.verifyDatabase() == nil)
+        try fixture.delete("Sources/Util/CopyB.swift")
+        let none = try warm.refresh()
+        #expect(none.database.sync.blobsRemoved == 1, "\(none.database.sync)")
+        #expect(none.declarations == renamed.declarations && none.publicAPI == renamed.publicAPI)
+        #expect(warm.verifyDatabase() == nil)
+        // A new process with nothing changed compares one digest, and finds the same totals.
+        let later = try SwiftWorkspaceIndex(at: fixture.path).refresh()
+        #expect(later.database.sync.filesWritten + later.database.sync.filesRemoved + later.database.sync.blobsAdded == 0)
+        #expect(later.declarations == none.declarations && later.filesWithSyntaxErrors == none.filesWithSyntaxErrors)
+    }
+
+    @Test("refreshing named paths gives what a whole refresh gives, ignores hostile and ignored paths, and turns whole when the staging area moves")
+    func pathRefreshMatchesWholeRefresh() throws {
+        var files = sampleFiles()
+        files[".gitignore"] = "Generated/\n"
+        let fixture = try FixtureRepository.make(files: files)
+        defer { fixture.remove() }
+        let warm = try SwiftWorkspaceIndex(at: fixture.path)
+        let first = try warm.refresh()
+
+        try fixture.write("Sources/Util/Helper3.swift", "/// Moves.\npublic struct Helper3 { public func reschedule() {} }\n")
+        try fixture.write("Sources/Util/Brand New.swift", "struct BrandNew { func launch() {} }\n")
+        try fixture.write("Generated/Ignored.swift", "struct Ignored { func hidden() {} }\n")
+        try fixture.delete("Sources/Util/Helper5.swift")
+        let named = [
+            "Sources/Util/Helper3.swift", "Sources/Util/Brand New.swift", "Generated/Ignored.swift", "Sources/Util/Helper5.swift",
+            "../outside.swift", "/etc/passwd", ".git/config", "Sources/../Sources/Util/Helper4.swift", "Sources/Util/Helper6.swift",
+        ]
+        let (_, changed) = try warm.index.refresh(paths: [])
+        #expect(changed == [], "nothing named, nothing looked at")
+        let partial = try warm.refresh(paths: named)
+        #expect(partial.database.sync.filesWritten == 2 && partial.database.sync.filesRemoved == 1, "\(partial.database.sync)")
+        #expect(warm.verifyDatabase() == nil)
+        #expect(try warm.symbols(matching: "launch").map(\.path) == ["Sources/Util/Brand New.swift"])
+        #expect(try warm.symbols(matching: "hidden").isEmpty, "an ignored file is not indexed")
+
+        // A new process's whole refresh sees the same files, counts and rows.
+        let other = try SwiftWorkspaceIndex(at: fixture.path)
+        let full = try other.refresh()
+        #expect(full.database.sync.filesWritten + full.database.sync.filesRemoved == 0, "\(full.database.sync)")
+        let listing = { (index: SwiftWorkspaceIndex) in index.index.files.map { "\($0.path) \($0.blob?.description ?? "-") \($0.skipReason.map { "\($0)" } ?? "")" } }
+        #expect(listing(warm) == listing(other))
+        #expect(partial.declarations == full.declarations && partial.publicAPI == full.publicAPI)
+        #expect(partial.publicAPIDocumented == full.publicAPIDocumented && partial.figures.filesAnalyzed == full.figures.filesAnalyzed)
+        #expect(partial.declarations == first.declarations - 1 + 2 - 3)
+
+        // After `git add`, the staging area is not the one the last refresh read: a whole refresh.
+        _ = try fixture.git("add", "-A")
+        let (_, afterAdd) = try warm.index.refresh(paths: ["Sources/Util/Helper3.swift"])
+        #expect(afterAdd == nil)
     }
 
     @Test("text that changed after the refresh is packed with declarations of that text, never the stored ranges")

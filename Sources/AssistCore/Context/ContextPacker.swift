@@ -227,6 +227,8 @@ public enum ContextPacker {
 
     /// Whether a path is a test: under a `Tests`, `IntegrationTests` or `*Tests` directory, or named `*Test(s).swift`.
     public static func isTest(_ path: String) -> Bool {
+        // Every form below holds "est"; most paths do not, and are answered without a split.
+        guard path.contains("est") else { return false }
         let parts = path.split(separator: "/")
         if parts.dropLast().contains(where: { $0 == "Tests" || $0.hasSuffix("Tests") || $0 == "test" || $0 == "tests" }) { return true }
         let name = parts.last.map { $0.split(separator: ".").first ?? $0 } ?? ""
