@@ -60,12 +60,13 @@ extension IndexDatabase {
     /// last recorded (its digest in `meta`) is not compared path by path.
     ///
     /// - Parameters:
-    ///   - files: The analysed Swift files, sorted by path.
+    ///   - files: The analysed Swift files, sorted by path (with `paths`: those of them at `paths`).
     ///   - collected: Rows built while blobs were analysed in this refresh.
     ///   - fallback: Rows for a blob the database lacks and this refresh did not analyse (the
     ///     database was rebuilt, or is new): its analysis and text from the index.
-    ///   - paths: When given, the file set differs from this process's last synchronised one only
-    ///     at these paths, and only their rows are compared and written.
+    ///   - paths: When given, only these paths are compared and written (a path not in `files`
+    ///     is removed), and the file-set digest is dropped: the next whole synchronisation
+    ///     compares path by path, and records it again.
     /// - Returns: What changed.
     func sync(
         files: [ListedFile], collected: [ObjectID: BlobRows], fallback: (ListedFile) -> BlobRows?,
@@ -73,16 +74,15 @@ extension IndexDatabase {
     ) throws -> IndexDatabaseSync {
         let start = ContinuousClock.now
         var figures = IndexDatabaseSync()
-        let digest = Self.digest(of: files)
+        let digest = paths == nil ? Self.digest(of: files) : nil
         let considered = paths.map { only in files.filter { only.contains($0.path) } } ?? files
-        let listedPaths = Set((paths == nil ? files : considered).map(\.path))
+        let listedPaths = Set(considered.map(\.path))
         // Compare first without the write lock: a refresh that changes nothing takes none.
         let (recorded, existing) = try writer.read { db in
             let recorded = try Self.meta("fileset", db)
-            return (recorded, recorded == digest && paths == nil ? [:] : try Self.fileRows(db, only: paths))
+            return (recorded, digest != nil && recorded == digest ? [:] : try Self.fileRows(db, only: paths))
         }
-        if recorded == digest && paths == nil {
-            knownDigest.withLock { $0 = digest }
+        if digest != nil && recorded == digest {
             figures.seconds = Self.seconds(since: start)
             return figures
         }
@@ -174,16 +174,13 @@ extension IndexDatabase {
                     // earlier read is valid only at the generation it was read at.
                     try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', lower(hex(randomblob(8))))")
                 }
-                // The digest says "the stored file set is exactly this one": true after a whole
-                // comparison that wrote everything, or after a partial one over a database that
-                // held this process's previous file set.
-                let exact = complete && (paths == nil || knownDigest.withLock { $0 } == recorded && recorded != nil)
-                if exact {
+                // The digest says "the stored file set is exactly this one": true only after a
+                // whole comparison that wrote everything.
+                if let digest, complete {
                     try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('fileset', ?)", arguments: [digest])
-                } else {
+                } else if recorded != nil {
                     try db.execute(sql: "DELETE FROM meta WHERE key = 'fileset'")
                 }
-                knownDigest.withLock { $0 = exact ? digest : nil }
                 return .commit
             }
         }

@@ -3,7 +3,6 @@ import AssistGit
 import AssistSwift
 import Foundation
 import GRDB
-import Synchronization
 
 /// The index database: SQLite (through GRDB, in WAL mode) at `<git common dir>/assist/index.sqlite`,
 /// shared by every process of the repository (the daemon, the CLI, the hook). Readers never wait for
@@ -39,9 +38,6 @@ final class IndexDatabase: Sendable {
     let writer: any DatabaseWriter
     /// Why the database is in memory, or was rebuilt on open; `nil` when it was opened as it was.
     let openNote: String?
-    /// The file-set digest this process last saw the database hold, or `nil`: a synchronisation of
-    /// some paths keeps `meta.fileset` exact only over a database that held it.
-    let knownDigest = Mutex<String?>(nil)
 
     private init(path: String?, writer: any DatabaseWriter, openNote: String?) {
         self.path = path

@@ -211,11 +211,43 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
     @discardableResult
     public func refresh(
         progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil,
-        analyzed: (@Sendable (ObjectID, [UInt8], Analyzer.Result) -> Void)? = nil
+        analyzed: (@Sendable (ObjectID, [UInt8], Analyzer.Result) -> Void)? = nil,
+        deferSave: Bool = false
     ) throws(GitError) -> IndexFigures {
         try state.withLock { (state) throws(GitError) -> IndexFigures in
-            try refreshAll(&state, progress: progress, analyzed: analyzed)
+            try refreshAll(&state, progress: progress, analyzed: analyzed, save: !deferSave)
         }
+    }
+
+    /// Writes the cache file if its records changed since it was written (after a refresh with
+    /// `deferSave`, so a caller can first let go of what it built from the analyses).
+    ///
+    /// - Returns: The last refresh's figures, with the write's time, size and any error.
+    @discardableResult
+    public func saveCache() -> IndexFigures {
+        state.withLock { state in
+            var figures = state.figures
+            save(&state, figures: &figures)
+            state.figures = figures
+            return figures
+        }
+    }
+
+    private func save(_ state: inout State, figures: inout IndexFigures) {
+        if let cachePath, state.cacheDirty {
+            let start = ContinuousClock.now
+            let bytes = state.cache.serialized(analyzerName: analyzer.name, analyzerVersion: analyzer.version)
+            do {
+                try FileIO.writeAtomically(bytes, to: cachePath)
+                state.cacheDirty = false
+                state.cacheFileBytes = bytes.count
+                figures.cacheWriteError = nil
+            } catch {
+                figures.cacheWriteError = "\(error)"
+            }
+            figures.timings[.saveCache] = seconds(since: start)
+        }
+        figures.cacheFileBytes = state.cacheFileBytes
     }
 
     /// Brings some paths up to date — files an editor saved, or that a watcher named — without
@@ -239,7 +271,7 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
         try state.withLock { (state) throws(GitError) -> (figures: IndexFigures, changed: Set<String>?) in
             guard state.cacheLoaded, let staged = state.staged, workingTree != nil,
                   repository.indexFileChecksum() == staged.checksum
-            else { return (try refreshAll(&state, progress: nil, analyzed: analyzed), nil) }
+            else { return (try refreshAll(&state, progress: nil, analyzed: analyzed, save: true), nil) }
             let wanted = Set(paths.filter(Self.isPlainPath)).sorted()
             var figures = state.figures
             figures.cacheHits = 0
@@ -336,7 +368,7 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
 
     private func refreshAll(
         _ state: inout State, progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?,
-        analyzed: (@Sendable (ObjectID, [UInt8], Analyzer.Result) -> Void)?
+        analyzed: (@Sendable (ObjectID, [UInt8], Analyzer.Result) -> Void)?, save shouldSave: Bool
     ) throws(GitError) -> IndexFigures {
         var figures = IndexFigures()
         if !state.cacheLoaded {
@@ -371,19 +403,11 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
                 state.cacheDirty = true
             }
         }
-        if let cachePath, state.cacheDirty {
-            let start = ContinuousClock.now
-            let bytes = state.cache.serialized(analyzerName: analyzer.name, analyzerVersion: analyzer.version)
-            do {
-                try FileIO.writeAtomically(bytes, to: cachePath)
-                state.cacheDirty = false
-                state.cacheFileBytes = bytes.count
-            } catch {
-                figures.cacheWriteError = "\(error)"
-            }
-            figures.timings[.saveCache] = seconds(since: start)
+        if shouldSave {
+            save(&state, figures: &figures)
+        } else {
+            figures.cacheFileBytes = state.cacheFileBytes
         }
-        figures.cacheFileBytes = state.cacheFileBytes
         state.positions = Dictionary(uniqueKeysWithValues: files.enumerated().map { ($0.element.path, $0.offset) })
         state.files = files
         state.figures = figures

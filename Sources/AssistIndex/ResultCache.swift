@@ -166,8 +166,14 @@ struct ResultCache: Sendable {
 
     /// Encodes every record in the layout above.
     func serialized(analyzerName: String, analyzerVersion: Int) -> [UInt8] {
+        // The exact size first: growing by doubling would hold up to twice the file at once.
+        var size = Self.magic.count + 4 + 2 + min(analyzerName.utf8.count, Int(UInt16.max)) + 8 + 4 + 8
+        for record in records.values {
+            size += 20 + 8 + 1 + 1 + min((record.shebang?.rawValue ?? "").utf8.count, 255)
+            if let payload = payloadBytes(record) { size += 4 + payload.count }
+        }
         var out: [UInt8] = []
-        out.reserveCapacity(base.count + records.count * 48 + 64)
+        out.reserveCapacity(size)
         out.append(contentsOf: Self.magic)
         append(Self.formatVersion, to: &out)
         let name = Array(analyzerName.utf8.prefix(Int(UInt16.max)))

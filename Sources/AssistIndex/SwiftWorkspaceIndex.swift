@@ -114,8 +114,24 @@ public final class SwiftWorkspaceIndex: Sendable {
         try refreshing.withLock { (_) throws(GitError) -> WorkspaceIndexSummary in
             let fingerprint = index.repositoryFingerprint()
             let collected = RowCollector()
-            let figures = try index.refresh(progress: progress, analyzed: collected.add)
-            return synchronise(figures: figures, rows: collected.rows, onlyAt: nil, fingerprint: fingerprint)
+            let figures = try index.refresh(progress: progress, analyzed: collected.add, deferSave: true)
+            // The rows are let go before the cache file is serialised: a cold index of a large
+            // repository never holds both.
+            let summary = synchronise(figures: figures, rows: collected.take(), onlyAt: nil, fingerprint: fingerprint)
+            #if os(Linux)
+            // The rows' many small blocks go back to the system, not only to malloc's free lists,
+            // before the cache file's one large buffer is made.
+            if figures.analyses > 1_000 { _ = releaseFreedMemory(0) }
+            #endif
+            let saved = index.saveCache()
+            var timings = summary.figures.timings
+            timings[.saveCache] = saved.timings[.saveCache]
+            return state.withLock { state in
+                var figures = saved
+                figures.timings = timings
+                state.summary?.figures = figures
+                return state.summary ?? summary
+            }
         }
     }
 
@@ -139,7 +155,7 @@ public final class SwiftWorkspaceIndex: Sendable {
                 }
             }
             return synchronise(
-                figures: figures, rows: collected.rows, onlyAt: changed,
+                figures: figures, rows: collected.take(), onlyAt: changed,
                 fingerprint: changed == nil ? fingerprint : state.withLock { $0.fingerprint })
         }
     }
@@ -148,7 +164,13 @@ public final class SwiftWorkspaceIndex: Sendable {
     private final class RowCollector: Sendable {
         private let collected = Mutex<[ObjectID: BlobRows]>([:])
 
-        var rows: [ObjectID: BlobRows] { collected.withLock { $0 } }
+        /// The rows, emptying the collector.
+        func take() -> [ObjectID: BlobRows] {
+            collected.withLock { rows in
+                defer { rows = [:] }
+                return rows
+            }
+        }
 
         @Sendable func add(_ blob: ObjectID, _ bytes: [UInt8], _ analysis: SwiftFileAnalysis) {
             let rows = BlobRows(analysis: analysis, text: String(decoding: bytes, as: UTF8.self))
@@ -162,10 +184,14 @@ public final class SwiftWorkspaceIndex: Sendable {
     ) -> WorkspaceIndexSummary {
         var figures = figures
         let start = ContinuousClock.now
-        let files = index.files.compactMap { file -> IndexDatabase.ListedFile? in
-            guard file.language == .swift, file.skipReason == nil, let blob = file.blob else { return nil }
-            return IndexDatabase.ListedFile(path: file.path, blob: blob)
+        func listed(_ listing: [IndexedFile]) -> [IndexDatabase.ListedFile] {
+            listing.compactMap { file in
+                guard file.language == .swift, file.skipReason == nil, let blob = file.blob else { return nil }
+                return IndexDatabase.ListedFile(path: file.path, blob: blob)
+            }
         }
+        // A refresh of some paths hands over only their files.
+        let files = listed(paths.map { $0.sorted().compactMap(index.file(at:)) } ?? index.files)
         let fallback: (IndexDatabase.ListedFile) -> BlobRows? = { [index] file in
             guard let analysis = index.result(for: file.path, includingOverlay: false),
                   let bytes = index.bytes(of: file.blob, path: file.path)
@@ -181,7 +207,8 @@ public final class SwiftWorkspaceIndex: Sendable {
             // A database SQLite finds damaged is rebuilt from the index, never trusted.
             note = "rebuilt after \(IndexDatabase.describe(error))"
             database = IndexDatabase.rebuilt(database)
-            sync = (try? database.sync(files: files, collected: rows, fallback: fallback)) ?? IndexDatabaseSync()
+            let all = paths == nil ? files : listed(index.files)
+            sync = (try? database.sync(files: all, collected: rows, fallback: fallback)) ?? IndexDatabaseSync()
         }
         figures.timings[.database] = IndexDatabase.seconds(since: start)
         return state.withLock { state in
@@ -319,3 +346,9 @@ public final class SwiftWorkspaceIndex: Sendable {
         }
     }
 }
+
+#if os(Linux)
+/// glibc's `malloc_trim(3)` (in `<malloc.h>`, which the Glibc module does not export).
+@_silgen_name("malloc_trim")
+private func releaseFreedMemory(_ pad: Int) -> Int32
+#endif

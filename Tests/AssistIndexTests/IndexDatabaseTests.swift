@@ -236,6 +236,14 @@ struct IndexDatabaseTests {
         #expect(try warm.symbols(matching: "launch").map(\.path) == ["Sources/Util/Brand New.swift"])
         #expect(try warm.symbols(matching: "hidden").isEmpty, "an ignored file is not indexed")
 
+        // Saved again with other text of the same size: written again.
+        try fixture.write("Sources/Util/Helper3.swift", "/// Moves.\npublic struct Helper3 { public func rescheduls() {} }\n")
+        let again = try warm.refresh(paths: ["Sources/Util/Helper3.swift"])
+        #expect(again.database.sync.filesWritten == 1, "\(again.database.sync)")
+        #expect(try warm.symbols(matching: "rescheduls").map(\.path) == ["Sources/Util/Helper3.swift"])
+        try fixture.write("Sources/Util/Helper3.swift", "/// Moves.\npublic struct Helper3 { public func reschedule() {} }\n")
+        #expect(try warm.refresh(paths: ["Sources/Util/Helper3.swift"]).database.sync.filesWritten == 1)
+
         // A new process's whole refresh sees the same files, counts and rows.
         let other = try SwiftWorkspaceIndex(at: fixture.path)
         let full = try other.refresh()
