@@ -1,4 +1,6 @@
 import ArgumentParser
+import AssistRequests
+import Foundation
 import AssistProtocol
 
 /// The `assist` command line: the daemon and the shell commands.
@@ -23,6 +25,9 @@ public struct AssistCommand: AsyncParsableCommand {
     /// Parses the process's arguments and runs the chosen subcommand, async ones included; exits
     /// with the command's status. (The entry point of the `assist` executable.)
     public static func runFromCommandLine() async {
+        // This process is the `assist` executable: the local model may run in the shared host,
+        // whose supervisor is this same binary (`assist model host`).
+        LocalModel.hostExecutable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -16,7 +16,7 @@ struct ModelCommand: ParsableCommand {
         discussion: """
             The cache is $ASSIST_CACHE_DIR, else $XDG_CACHE_HOME/assist, else ~/.cache/assist; --cache overrides it.
             """,
-        subcommands: [ModelInstallCommand.self, ModelStatusCommand.self, ModelServeCommand.self]
+        subcommands: [ModelInstallCommand.self, ModelStatusCommand.self, ModelStopCommand.self, ModelServeCommand.self, ModelHostCommand.self]
     )
 }
 
@@ -95,7 +95,7 @@ struct ModelInstallCommand: AsyncParsableCommand {
 struct ModelStatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show what is installed (binary, models with sizes and verified sha256) and which managed servers run."
+        abstract: "Show what is installed (binary, models with sizes and verified sha256) and which model hosts and servers run."
     )
 
     @Flag(help: "Print JSON.")
@@ -184,5 +184,81 @@ struct ModelServeCommand: AsyncParsableCommand {
         ]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+}
+
+/// `assist model stop`: stops the model hosts of the cache.
+struct ModelStopCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stop",
+        abstract: "Stop the shared model hosts (the llama-server processes that outlive commands) of this cache.",
+        discussion: "The next command that needs the local model starts a host again."
+    )
+
+    @OptionGroup var cacheOptions: CacheOptions
+
+    func run() async throws {
+        let cache = cacheOptions.resolved
+        do {
+            let stopped = try await Task.detached { try ModelHost.stopAll(in: cache) }.value
+            if stopped.isEmpty {
+                printError("assist model stop: no model host was running in \(cache.root.path)")
+            }
+            for record in stopped {
+                printError("assist model stop: stopped the host of \(record.modelID) (pid \(record.supervisorProcessID), port \(record.port))")
+            }
+        } catch let error as LocalModelError {
+            printError("error: \(error.message)")
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// `assist model host`: the supervisor of a shared model host, started detached by the first
+/// command that needs the model; not meant to be run by hand.
+struct ModelHostCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "host",
+        abstract: "Run a shared model host (started by assist itself; see `assist model status` and `assist model stop`).",
+        shouldDisplay: false
+    )
+
+    @Option(help: "The model.")
+    var model: String = LocalModelSpec.qwenCoder.id
+
+    @Option(help: "Requests answered at once.")
+    var slots: Int = 1
+
+    @Option(help: "Seconds without requests before the host stops.")
+    var keepAlive: Int = 600
+
+    @Option(help: "What started the host, for the record.")
+    var startedBy: String = "assist model host"
+
+    @OptionGroup var cacheOptions: CacheOptions
+
+    func run() async throws {
+        guard let spec = LocalModelSpec.all.first(where: { $0.id == model }) else {
+            throw ValidationError("unknown model '\(model)'; known: \(LocalModelSpec.all.map(\.id).joined(separator: ", "))")
+        }
+        let stop = AsyncStream<Int32>.makeStream()
+        let sources = [SIGINT, SIGTERM, SIGHUP].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { stop.continuation.yield(number) }
+            source.resume()
+            return source
+        }
+        defer { sources.forEach { $0.cancel() } }
+        let host = ModelHost(
+            cache: cacheOptions.resolved, model: spec, slots: slots, keepAliveSeconds: keepAlive,
+            executable: URL(fileURLWithPath: CommandLine.arguments[0]))
+        let log: @Sendable (String) -> Void = { line in printError("\(Date().formatted(.iso8601)) assist model host: \(line)") }
+        do {
+            _ = try await host.supervise(startedBy: startedBy, stop: stop.stream, log: log)
+        } catch {
+            log("error: \(error)")
+            throw ExitCode.failure
+        }
     }
 }

@@ -22,6 +22,6 @@ public struct ChatBackendModel: DocstringModel {
         let completion = try await backend.complete(request)
         return DocstringModelReply(
             text: completion.text, promptTokens: completion.usage?.promptTokens ?? 0,
-            completionTokens: completion.usage?.completionTokens ?? 0)
+            completionTokens: completion.usage?.completionTokens ?? 0, cachedPromptTokens: completion.usage?.cachedPromptTokens)
     }
 }

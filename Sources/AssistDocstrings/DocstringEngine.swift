@@ -7,10 +7,13 @@ public struct DocstringModelReply: Sendable {
     public var text: String
     public var promptTokens: Int
     public var completionTokens: Int
-    public init(text: String, promptTokens: Int, completionTokens: Int) {
+    /// Prompt tokens the server read from its prompt cache, when it says.
+    public var cachedPromptTokens: Int?
+    public init(text: String, promptTokens: Int, completionTokens: Int, cachedPromptTokens: Int? = nil) {
         self.text = text
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
+        self.cachedPromptTokens = cachedPromptTokens
     }
 }
 
@@ -43,6 +46,8 @@ public struct DocumentedDeclaration: Sendable {
     public var promptTokens: Int
     public var completionTokens: Int
     public var seconds: Double
+    /// Prompt tokens the server read from its prompt cache (all attempts), when it says.
+    public var cachedPromptTokens: Int? = nil
 }
 
 /// A declaration the model could not document validly (after one retry).
@@ -77,10 +82,14 @@ public struct DocstringEngine: Sendable {
 
     public var model: any DocstringModel
     public var cache: DocstringCache?
+    /// How many declarations are in flight at once (the model server's slots); their comments are
+    /// inserted in the file's order whatever order they come back in.
+    public var parallelism: Int
 
-    public init(model: any DocstringModel, cache: DocstringCache? = nil) {
+    public init(model: any DocstringModel, cache: DocstringCache? = nil, parallelism: Int = 1) {
         self.model = model
         self.cache = cache
+        self.parallelism = max(1, parallelism)
     }
 
     /// Documents the selected declarations of one file.
@@ -115,18 +124,37 @@ public struct DocstringEngine: Sendable {
         var documented: [DocumentedDeclaration] = []
         var failures: [DocstringFailure] = []
         var insertions: [(line: Int, lines: [String])] = []
-        for (index, candidate) in candidates.enumerated() {
-            try Task.checkCancellation()
-            let context = Self.context(for: candidate.declaration, in: analysis)
-            let result = try await comment(for: candidate, context: context)
+        var results = [Result<DocumentedDeclaration, DocstringFailure>?](repeating: nil, count: candidates.count)
+        try await withThrowingTaskGroup(of: (Int, Result<DocumentedDeclaration, DocstringFailure>).self) { group in
+            var next = 0
+            var finished = 0
+            // At most `parallelism` prompts in flight; the next starts as one finishes.
+            while next < candidates.count || finished < next {
+                while next < candidates.count, next - finished < parallelism {
+                    try Task.checkCancellation()
+                    let index = next
+                    let candidate = candidates[index]
+                    group.addTask {
+                        (index, try await comment(for: candidate, context: Self.context(for: candidate.declaration, in: analysis)))
+                    }
+                    next += 1
+                }
+                guard let (index, result) = try await group.next() else { break }
+                results[index] = result
+                finished += 1
+                progress(finished, candidates.count)
+            }
+        }
+        for (candidate, result) in zip(candidates, results) {
             switch result {
-            case .success(let declaration):
+            case .success(let declaration)?:
                 documented.append(declaration)
                 insertions.append((candidate.insertionLine, declaration.lines))
-            case .failure(let failure):
+            case .failure(let failure)?:
                 failures.append(failure)
+            case nil:
+                break
             }
-            progress(index + 1, candidates.count)
         }
         // Insert bottom-up so earlier line numbers stay valid.
         var updated = source
@@ -154,6 +182,7 @@ public struct DocstringEngine: Sendable {
         }
         var retryMessage: String?
         var promptTokens = 0, completionTokens = 0
+        var cachedPromptTokens: Int?
         var lastProblem = ""
         for attempt in 1...2 {
             let prompt = DocstringPrompt.build(target: candidate.target, context: context, retryMessage: retryMessage)
@@ -161,6 +190,7 @@ public struct DocstringEngine: Sendable {
                 system: prompt.system, user: prompt.user, grammar: DocstringPrompt.grammar(for: candidate.target), stop: DocstringPrompt.stop)
             promptTokens += reply.promptTokens
             completionTokens += reply.completionTokens
+            if let cached = reply.cachedPromptTokens { cachedPromptTokens = (cachedPromptTokens ?? 0) + cached }
             let rendered = DocstringRenderer.render(DocstringTidy.tidy(DocstringParser.parse(reply.text)), for: candidate.target)
             let problems = DocstringValidator.check(lines: rendered.lines, target: candidate.target)
             // A first answer that needed repair is retried with the problem; after the retry, a
@@ -171,7 +201,7 @@ public struct DocstringEngine: Sendable {
                 return .success(DocumentedDeclaration(
                     name: declaration.fullName, line: declaration.range.start.line, lines: rendered.lines,
                     attempts: attempt, cached: false, promptTokens: promptTokens, completionTokens: completionTokens,
-                    seconds: Self.seconds(since: start)))
+                    seconds: Self.seconds(since: start), cachedPromptTokens: cachedPromptTokens))
             }
             lastProblem = rendered.retryMessage ?? problems.map { "\($0)" }.joined(separator: "; ")
             if lastProblem.isEmpty { lastProblem = "the answer held no documentation comment" }

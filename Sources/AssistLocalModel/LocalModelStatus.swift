@@ -57,6 +57,8 @@ public struct LocalModelStatus: Sendable, Equatable, Codable {
     /// The managed servers recorded in the cache (stale records, whose server and owner are both
     /// gone, are removed when read).
     public var servers: [Server]
+    /// The shared model hosts running in the cache (``ModelHost``).
+    public var hosts: [ModelHost.Status]
 
     /// Reads a cache's status; model files are checked against their sha256 (again only when changed).
     /// - Parameter cache: The cache.
@@ -98,7 +100,7 @@ public struct LocalModelStatus: Sendable, Equatable, Codable {
             }
             servers.append(Server(record: record, running: running))
         }
-        return LocalModelStatus(cache: cache.root.path, engine: engine, models: models, servers: servers)
+        return LocalModelStatus(cache: cache.root.path, engine: engine, models: models, servers: servers, hosts: ModelHost.running(in: cache))
     }
 
     /// The status as lines for a terminal.
@@ -121,10 +123,18 @@ public struct LocalModelStatus: Sendable, Equatable, Codable {
                 lines.append("model \(model.id): not installed (\(model.problem ?? "absent"))")
             }
         }
-        let running = servers.filter(\.running)
-        if running.isEmpty {
-            lines.append("server: none running")
+        if hosts.isEmpty {
+            lines.append("host: none running (the first command that needs the local model starts one)")
         }
+        for host in hosts {
+            let record = host.record
+            lines.append(
+                "host: \(record.modelID) pid \(record.supervisorProcessID) (llama-server pid \(record.serverProcessID)), "
+                    + "http://127.0.0.1:\(record.port), \(record.slots) slot\(record.slots == 1 ? "" : "s"), "
+                    + "\(host.requests) request\(host.requests == 1 ? "" : "s") served, idle \(Int(host.idleSeconds)) s of \(record.keepAliveSeconds) s, "
+                    + "started \(record.startedAt) by \(record.startedBy)")
+        }
+        let running = servers.filter(\.running)
         for server in running {
             lines.append("server: running, pid \(server.record.processID), http://127.0.0.1:\(server.record.port), owner pid \(server.record.ownerProcessID), \(server.record.model)")
         }

@@ -43,14 +43,20 @@ public enum LoopbackHTTP {
 
     /// Sends `GET path` to 127.0.0.1:port and reads the whole answer.
     /// - Returns: The status and body, or `nil` when nothing answers (connection refused, timeout).
-    public static func get(port: Int, path: String, timeoutSeconds: Int = 5) async -> Response? {
+    /// - Parameters:
+    ///   - port: The loopback port.
+    ///   - path: The path, with its query.
+    ///   - bearer: An API key sent as `Authorization: Bearer …`, or `nil` for none.
+    ///   - timeoutSeconds: The longest wait for each send and receive.
+    public static func get(port: Int, path: String, bearer: String? = nil, timeoutSeconds: Int = 5) async -> Response? {
         await withCheckedContinuation { continuation in
             // Blocking socket calls run on their own thread, never on the cooperative pool.
-            Thread { continuation.resume(returning: blockingGet(port: port, path: path, timeoutSeconds: timeoutSeconds)) }.start()
+            Thread { continuation.resume(returning: blockingGet(port: port, path: path, bearer: bearer, timeoutSeconds: timeoutSeconds)) }.start()
         }
     }
 
-    private static func blockingGet(port: Int, path: String, timeoutSeconds: Int) -> Response? {
+    /// ``get(port:path:bearer:timeoutSeconds:)`` on the calling thread (which it blocks).
+    static func blockingGet(port: Int, path: String, bearer: String? = nil, timeoutSeconds: Int) -> Response? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -62,7 +68,8 @@ public enum LoopbackHTTP {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { return nil }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAccept: application/json\r\nConnection: close\r\n\r\n".utf8)
+        let authorization = bearer.map { ["Authorization: Bearer", $0].joined(separator: " ") + "\r\n" } ?? ""
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAccept: application/json\r\n\(authorization)Connection: close\r\n\r\n".utf8)
         var sent = 0
         while sent < request.count {
             let count = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }

@@ -38,6 +38,12 @@ public actor ManagedLlamaServer {
         /// When the server dies of SIGILL or SIGSEGV while loading, the server is started again with
         /// `--no-repack` and this file is written, so later starts skip the crash. `nil`: not remembered.
         public var repackMarker: URL?
+        /// The number of slots (`-np`): requests answered at once, with continuous batching. With
+        /// more than one, the slots share one KV cache (`--kv-unified`), so each may use the whole context.
+        public var slots: Int
+        /// A file holding the API key the server requires (`--api-key-file`), or `nil` for none.
+        /// The key itself never appears on a command line, where other users could read it.
+        public var apiKeyFile: URL?
 
         /// Creates a configuration.
         /// - Parameters:
@@ -48,11 +54,15 @@ public actor ManagedLlamaServer {
         ///   - startupTimeout: How long to wait for `/health`; 120 seconds by default.
         ///   - logDirectory: Where to write the server's output, or `nil` to discard it.
         ///   - runDirectory: Where to record the running server, or `nil` for nowhere.
+        ///   - slots: The number of slots; 1 by default.
+        ///   - apiKeyFile: A file with the API key the server requires, or `nil`.
         public init(
             binary: URL, model: URL, contextSize: Int = 8192, threads: Int = 2,
             startupTimeout: Duration = .seconds(120), logDirectory: URL? = nil, runDirectory: URL? = nil,
-            disableRepacking: Bool = false, repackMarker: URL? = nil
+            disableRepacking: Bool = false, repackMarker: URL? = nil, slots: Int = 1, apiKeyFile: URL? = nil
         ) {
+            self.slots = max(1, slots)
+            self.apiKeyFile = apiKeyFile
             self.binary = binary
             self.model = model
             self.contextSize = contextSize
@@ -219,6 +229,12 @@ public actor ManagedLlamaServer {
         return -1
     }
 
+    /// The key in ``Configuration/apiKeyFile``, or `nil`.
+    private var apiKey: String? {
+        guard let file = configuration.apiKeyFile, let text = try? String(contentsOf: file, encoding: .utf8) else { return nil }
+        return text.split(whereSeparator: \.isNewline).first.map(String.init)
+    }
+
     /// The server died of a signal such as SIGILL while loading the model.
     private struct CrashedWhileLoading: Error {
         var message: String
@@ -238,11 +254,14 @@ public actor ManagedLlamaServer {
         } else {
             logPath = "/dev/null"
         }
-        let arguments = [
+        var arguments: [String] = [
             configuration.binary.path, "-m", configuration.model.path, "--host", "127.0.0.1", "--port", String(port),
-            "-t", String(configuration.threads), "-c", String(configuration.contextSize), "-np", "1",
+            "-t", String(configuration.threads), "-c", String(configuration.contextSize), "-np", String(configuration.slots),
             "--no-webui", "--offline",
-        ] + (configuration.disableRepacking ? ["--no-repack"] : [])
+        ]
+        if configuration.slots > 1 { arguments.append("--kv-unified") }
+        if let keyFile = configuration.apiKeyFile { arguments += ["--api-key-file", keyFile.path] }
+        if configuration.disableRepacking { arguments.append("--no-repack") }
         let environment = ChildEnvironment.clean(ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
         let output = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard output >= 0 else {
@@ -275,7 +294,7 @@ public actor ManagedLlamaServer {
             }
             try? await Task.sleep(for: .milliseconds(50))
         }
-        let contextWindow = await Self.contextWindow(port: port) ?? configuration.contextSize
+        let contextWindow = await Self.contextWindow(port: port, bearer: apiKey) ?? configuration.contextSize
         var components = URLComponents()
         components.scheme = "http"
         components.host = "127.0.0.1"
@@ -287,8 +306,8 @@ public actor ManagedLlamaServer {
     }
 
     /// `meta.n_ctx` of the first model in `/v1/models`, else `n_ctx` from `/props`.
-    static func contextWindow(port: Int) async -> Int? {
-        if let response = await LoopbackHTTP.get(port: port, path: "/v1/models"), response.status == 200,
+    static func contextWindow(port: Int, bearer: String?) async -> Int? {
+        if let response = await LoopbackHTTP.get(port: port, path: "/v1/models", bearer: bearer), response.status == 200,
             let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any],
             let models = object["data"] as? [[String: Any]],
             let meta = models.first?["meta"] as? [String: Any],
@@ -296,7 +315,7 @@ public actor ManagedLlamaServer {
         {
             return value
         }
-        if let response = await LoopbackHTTP.get(port: port, path: "/props"), response.status == 200,
+        if let response = await LoopbackHTTP.get(port: port, path: "/props", bearer: bearer), response.status == 200,
             let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any]
         {
             if let settings = object["default_generation_settings"] as? [String: Any],

@@ -134,7 +134,13 @@ public struct DocstringDeclarationInfo: Codable, Sendable, Hashable {
     public var promptTokens: Int
     public var completionTokens: Int
     public var seconds: Double
-    public init(name: String, line: Int, attempts: Int, cached: Bool, promptTokens: Int, completionTokens: Int, seconds: Double) {
+    /// Prompt tokens the local server read from its prompt cache, when it says.
+    public var cachedPromptTokens: Int?
+    public init(
+        name: String, line: Int, attempts: Int, cached: Bool, promptTokens: Int, completionTokens: Int, seconds: Double,
+        cachedPromptTokens: Int? = nil
+    ) {
+        self.cachedPromptTokens = cachedPromptTokens
         self.name = name
         self.line = line
         self.attempts = attempts

@@ -3,10 +3,19 @@ import AssistCore
 import AssistDocstrings
 import AssistLocalModel
 import Foundation
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The local model behind docstrings, refactors and questions: an OpenAI-compatible server at
-/// `providers.local.baseURL` when one is configured, else the managed `llama-server`, started on
-/// the first prompt (a request answered from the cache starts nothing) and restarted if it died.
+/// `providers.local.baseURL` when one is configured; else the user's shared model host
+/// (``ModelHost``: one `llama-server` per model that outlives this process and stops after
+/// `local.keepAliveSeconds` idle) when this process is the `assist` executable; else, and with
+/// `local.keepAliveSeconds = 0`, a managed `llama-server` of this process. Nothing starts before
+/// the first prompt (a request answered from the cache starts nothing); a dead server is started again.
 public final class LocalModel: DocstringModel, @unchecked Sendable {
     /// Where the model runs.
     public enum Source: Sendable {
@@ -14,7 +23,21 @@ public final class LocalModel: DocstringModel, @unchecked Sendable {
         case managed(LocalModelSpec, ManagedLlamaServer)
         /// A server the user runs, from the configuration.
         case configured(BackendSettings)
+        /// The user's shared model host.
+        case hosted(LocalModelSpec, ModelHost)
     }
+
+    /// The `assist` executable this process runs, set once by the command-line entry point. With
+    /// it, the managed model runs in the shared host; without it (a library, a test process), in
+    /// this process.
+    public static var hostExecutable: URL? {
+        get { executable.withLock { $0 } }
+        set { executable.withLock { $0 = newValue } }
+    }
+
+    private static let executable = Mutex<URL?>(nil)
+
+    private static let logger = Logger(label: "assist.local-model")
 
     public let source: Source
     /// Guards `model`: the chat client and the base URL it talks to, made on first use.
@@ -33,10 +56,19 @@ public final class LocalModel: DocstringModel, @unchecked Sendable {
 
     public var identifier: String {
         switch source {
-        case .managed(let spec, _): "local/\(spec.id)"
+        case .managed(let spec, _), .hosted(let spec, _): "local/\(spec.id)"
         case .configured(let settings): "local/\(settings.model)"
         }
     }
+
+    /// The shared host, or `nil` when the model runs elsewhere.
+    public var host: ModelHost? {
+        if case .hosted(_, let host) = source { return host }
+        return nil
+    }
+
+    /// How many prompts to keep in flight: the host's slots, else 1.
+    public var parallelism: Int { host?.slots ?? 1 }
 
     /// The model used when none is named.
     public static let defaultModelID = "qwen2.5-coder-0.5b"
@@ -70,8 +102,13 @@ public final class LocalModel: DocstringModel, @unchecked Sendable {
             throw DocstringError("unknown model '\(wanted)'; choose \(LocalModelSpec.all.map(\.id).joined(separator: " or "))")
         }
         do {
-            let server = ManagedLlamaServer(configuration: try await ManagedLlamaServer.Configuration.installed(in: cache, model: spec))
-            return LocalModel(source: .managed(spec, server))
+            let installed = try await ManagedLlamaServer.Configuration.installed(in: cache, model: spec)
+            let keepAlive = configuration?.integer("local.keepAliveSeconds") ?? 600
+            if keepAlive > 0, let executable = hostExecutable {
+                let slots = min(8, max(1, configuration?.integer("local.parallel") ?? 2))
+                return LocalModel(source: .hosted(spec, ModelHost(cache: cache, model: spec, slots: slots, keepAliveSeconds: keepAlive, executable: executable)))
+            }
+            return LocalModel(source: .managed(spec, ManagedLlamaServer(configuration: installed)))
         } catch {
             throw DocstringError("no model available (\(error)); install one with `assist model install`")
         }
@@ -85,12 +122,28 @@ public final class LocalModel: DocstringModel, @unchecked Sendable {
     /// Asks the model. With the managed server, a connection that fails before the answer began
     /// means the server died since the last prompt: it is started again and asked once more.
     public func complete(system: String, user: String, grammar: String?, stop: [String]) async throws -> DocstringModelReply {
+        defer { host?.noteActivity() }
         do {
-            return try await backend().complete(system: system, user: user, grammar: grammar, stop: stop)
+            let model = try await backend()
+            host?.noteRequest()
+            return try await model.complete(system: system, user: user, grammar: grammar, stop: stop)
         } catch let error as BackendError where error.kind == .connection {
-            guard let server else { throw error }
-            await server.waitUntilGone(for: .seconds(2))
+            guard await serverWentAway() else { throw error }
             return try await backend().complete(system: system, user: user, grammar: grammar, stop: stop)
+        }
+    }
+
+    /// After a connection failed before the answer began: whether the server may have died (then
+    /// the next ``backend()`` finds or starts a live one).
+    fileprivate func serverWentAway() async -> Bool {
+        switch source {
+        case .configured: return false
+        case .managed(_, let server):
+            await server.waitUntilGone(for: .seconds(2))
+            return true
+        case .hosted:
+            lock.withLock { model = nil }
+            return true
         }
     }
 
@@ -120,6 +173,24 @@ public final class LocalModel: DocstringModel, @unchecked Sendable {
             let made = ChatBackendModel(backend: BackendFactory.make(.local, settings: settings), useGrammar: true)
             lock.withLock { model = (baseURL, made) }
             return made
+        case .hosted(let spec, let host):
+            if let model = lock.withLock({ model }) { return model.chat }
+            let connection: ModelHost.Connection
+            do {
+                let startedBy = "assist \(CommandLine.arguments.dropFirst().first ?? "") (pid \(getpid()))"
+                connection = try await host.connect(startedBy: startedBy) { Self.logger.notice("\($0)") }
+            } catch {
+                throw DocstringError("the local model host did not start: \(error)")
+            }
+            let settings = BackendSettings(
+                name: "local", baseURL: connection.baseURL.absoluteString, model: spec.id, apiKey: connection.apiKey,
+                keySource: "the model host's key (\(host.cache.runDirectory.path)/host.key)",
+                connectTimeout: .seconds(5), readTimeout: .seconds(300),
+                retry: RetryPolicy(maxRetries: 1, baseDelay: .milliseconds(200), maxDelay: .seconds(2)),
+                maxConcurrentRequests: connection.record.slots, contextWindow: connection.record.contextWindow)
+            let made = ChatBackendModel(backend: BackendFactory.make(.local, settings: settings), useGrammar: true)
+            lock.withLock { model = (settings.baseURL, made) }
+            return made
         }
     }
 }
@@ -130,6 +201,7 @@ extension LocalModel {
     public func contextWindow() async -> Int? {
         switch source {
         case .managed(_, let server): return await server.configuration.contextSize
+        case .hosted: return 8192
         case .configured(let settings):
             return try? await BackendFactory.make(.local, settings: settings).capabilities().contextWindow
         }
@@ -156,7 +228,7 @@ struct LocalModelChat: ChatBackend {
     var name: String { "local" }
     var model: String {
         switch local.source {
-        case .managed(let spec, _): spec.id
+        case .managed(let spec, _), .hosted(let spec, _): spec.id
         case .configured(let settings): settings.model
         }
     }
@@ -166,15 +238,17 @@ struct LocalModelChat: ChatBackend {
         let local = self.local
         let task = Task {
             var sentAny = false
+            defer { local.host?.noteActivity() }
             do {
                 do {
-                    for try await event in try await local.currentBackend().chat(request) {
+                    let backend = try await local.currentBackend()
+                    local.host?.noteRequest()
+                    for try await event in backend.chat(request) {
                         sentAny = true
                         continuation.yield(event)
                     }
                 } catch let error as BackendError where error.kind == .connection && !sentAny {
-                    guard let server = local.server else { throw error }
-                    await server.waitUntilGone(for: .seconds(2))
+                    guard await local.serverWentAway() else { throw error }
                     for try await event in try await local.currentBackend().chat(request) {
                         continuation.yield(event)
                     }

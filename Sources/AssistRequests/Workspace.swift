@@ -384,7 +384,7 @@ public final class Workspace: Sendable {
             throw RequestError(error.description)
         }
         let model = try await localModel(id)
-        let engine = DocstringEngine(model: model, cache: docstringCache)
+        let engine = DocstringEngine(model: model, cache: docstringCache, parallelism: model.parallelism)
         events.began?("Writing doc comments")
         do {
             let outcome = try await engine.document(path: path, plan: plan) { done, total in events.progress?(done, total) }

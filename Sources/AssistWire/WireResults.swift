@@ -62,7 +62,8 @@ public enum WireResults {
             declarations: outcome.documented.map {
                 DocstringDeclarationInfo(
                     name: $0.name, line: $0.line, attempts: $0.attempts, cached: $0.cached,
-                    promptTokens: $0.promptTokens, completionTokens: $0.completionTokens, seconds: $0.seconds)
+                    promptTokens: $0.promptTokens, completionTokens: $0.completionTokens, seconds: $0.seconds,
+                    cachedPromptTokens: $0.cachedPromptTokens)
             },
             failures: outcome.failures.map { DocstringFailureInfo(name: $0.name, line: $0.line, reason: $0.reason) })
     }

@@ -64,17 +64,22 @@ static void child(const struct spawn_request *request, pid_t parent, int report_
     child_fail(report_fd, errno);
 }
 
+static int cloexec_pipe(int descriptors[2]) {
+#ifdef __linux__
+    return pipe2(descriptors, O_CLOEXEC);
+#else
+    int piped = pipe(descriptors);
+    if (piped == 0) {
+        fcntl(descriptors[0], F_SETFD, FD_CLOEXEC);
+        fcntl(descriptors[1], F_SETFD, FD_CLOEXEC);
+    }
+    return piped;
+#endif
+}
+
 static void perform(struct spawn_request *request) {
     int report[2];
-#ifdef __linux__
-    int piped = pipe2(report, O_CLOEXEC);
-#else
-    int piped = pipe(report);
-    if (piped == 0) {
-        fcntl(report[0], F_SETFD, FD_CLOEXEC);
-        fcntl(report[1], F_SETFD, FD_CLOEXEC);
-    }
-#endif
+    int piped = cloexec_pipe(report);
     if (piped != 0) {
         request->pid = -1;
         request->error_number = errno;
@@ -176,4 +181,84 @@ pid_t assist_spawn(const char *path, char *const argv[], char *const envp[], int
     *error_number = request.error_number;
     *failed_call = request.failed_call;
     return request.pid;
+}
+
+pid_t assist_spawn_detached(const char *path, char *const argv[], char *const envp[], int output_fd,
+                            int *error_number, const char **failed_call) {
+    // `report` carries an errno from the grandchild (or the middle child) when it fails before or
+    // in execve; `named` carries the grandchild's pid from the middle child.
+    int report[2], named[2];
+    if (cloexec_pipe(report) != 0) {
+        *error_number = errno;
+        *failed_call = "pipe2";
+        return -1;
+    }
+    if (cloexec_pipe(named) != 0) {
+        *error_number = errno;
+        *failed_call = "pipe2";
+        close(report[0]);
+        close(report[1]);
+        return -1;
+    }
+    pid_t middle = fork();
+    if (middle == 0) {
+        // The middle child: a new session, then the grandchild, then it exits at once, so the
+        // grandchild belongs to init and no terminal or process group of ours reaches it.
+        close(report[0]);
+        close(named[0]);
+        if (setsid() < 0) child_fail(report[1], errno);
+        pid_t grandchild = fork();
+        if (grandchild < 0) child_fail(report[1], errno);
+        if (grandchild > 0) {
+            (void)!write(named[1], &grandchild, sizeof grandchild);
+            _exit(0);
+        }
+        close(named[1]);
+        sigset_t empty;
+        sigemptyset(&empty);
+        sigprocmask(SIG_SETMASK, &empty, NULL);
+        for (int signal_number = 1; signal_number < 32; signal_number++) {
+            if (signal_number != SIGKILL && signal_number != SIGSTOP) signal(signal_number, SIG_DFL);
+        }
+        int null_fd = open("/dev/null", O_RDONLY);
+        if (null_fd < 0 || dup2(null_fd, 0) < 0) child_fail(report[1], errno);
+        if (dup2(output_fd, 1) < 0 || dup2(output_fd, 2) < 0) child_fail(report[1], errno);
+        for (int fd = 3; fd < 1024; fd++) {
+            if (fd != report[1]) close(fd);
+        }
+        execve(path, argv, envp);
+        child_fail(report[1], errno);
+    }
+    close(report[1]);
+    close(named[1]);
+    if (middle < 0) {
+        *error_number = errno;
+        *failed_call = "fork";
+        close(report[0]);
+        close(named[0]);
+        return -1;
+    }
+    while (waitpid(middle, NULL, 0) < 0 && errno == EINTR) {}
+    pid_t grandchild = -1;
+    ssize_t count;
+    do {
+        count = read(named[0], &grandchild, sizeof grandchild);
+    } while (count < 0 && errno == EINTR);
+    close(named[0]);
+    int code = 0;
+    do {
+        count = read(report[0], &code, sizeof code);
+    } while (count < 0 && errno == EINTR);
+    close(report[0]);
+    if (count > 0) {
+        *error_number = code;
+        *failed_call = grandchild > 0 ? "execve" : "setsid/fork";
+        return -1;
+    }
+    if (grandchild <= 0) {
+        *error_number = ECHILD;
+        *failed_call = "fork";
+        return -1;
+    }
+    return grandchild;
 }

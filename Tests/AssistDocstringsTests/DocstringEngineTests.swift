@@ -207,3 +207,39 @@ func expectGitApplies(_ outcome: DocstringOutcome) throws {
     process.waitUntilExit()
     #expect(process.terminationStatus == 0, "git apply --check refused:\n\(outcome.diff)")
 }
+
+/// A model whose answers name the function asked about and come back in a scrambled order, and
+/// which counts how many prompts it holds at once.
+final class SlowNamingModel: DocstringModel {
+    let identifier = "slow-naming"
+    let inFlight = Mutex((now: 0, most: 0))
+    func complete(system: String, user: String, grammar: String?, stop: [String]) async throws -> DocstringModelReply {
+        inFlight.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+        defer { inFlight.withLock { $0.now -= 1 } }
+        let name = user.components(separatedBy: "func f").dropFirst().first?.prefix { $0.isNumber } ?? "?"
+        try await Task.sleep(for: .milliseconds(5 * ((Int(name) ?? 0) * 7 % 5 + 1)))
+        return DocstringModelReply(text: "/// Returns the value of f\(name).", promptTokens: 10, completionTokens: 5)
+    }
+}
+
+@Suite("Docstring engine in parallel")
+struct DocstringParallelTests {
+    /// Four prompts in flight give the same file, comment for comment, as one at a time, however
+    /// the answers come back, and never more than four are held at once.
+    @Test func parallelPromptsGiveTheSameFile() async throws {
+        let source = (0..<9).map { "func f\($0)() {}\n" }.joined(separator: "\n")
+        let one = SlowNamingModel()
+        let four = SlowNamingModel()
+        let serial = try await DocstringEngine(model: one, parallelism: 1).document(path: "F.swift", source: source, selection: .allUndocumented)
+        let progress = Mutex<[Int]>([])
+        let parallel = try await DocstringEngine(model: four, parallelism: 4).document(path: "F.swift", source: source, selection: .allUndocumented) { done, _ in
+            progress.withLock { $0.append(done) }
+        }
+        #expect(parallel.updated == serial.updated)
+        #expect(parallel.documented.map(\.name) == (0..<9).map { "f\($0)()" })
+        #expect(parallel.updated.contains("/// Returns the value of f8.\nfunc f8() {}"))
+        #expect(one.inFlight.withLock { $0.most } == 1)
+        #expect(four.inFlight.withLock { $0.most } == 4)
+        #expect(progress.withLock { $0 } == Array(1...9))
+    }
+}

@@ -29,7 +29,10 @@ struct ConcurrencyTests {
         for number in 0..<8 { files["Sources/F\(number).swift"] = "func value\(number)(x: Int) -> Int {\n    x + \(number)\n}\n" }
         let fixture = try FixtureRepository.make(files: files)
         defer { fixture.remove() }
-        let client = try TestClient.subprocess(workingDirectory: fixture.path, environment: ["ASSIST_CACHE_DIR": TestModelCache.path])
+        let client = try TestClient.subprocess(workingDirectory: fixture.path, environment: [
+            // The daemon's own server (no shared host), whose starts this test counts.
+            "ASSIST_CACHE_DIR": TestModelCache.path, "ASSIST_LOCAL_KEEP_ALIVE_SECONDS": "0",
+        ])
         #expect(try await client.initialize(rootPath: fixture.path)["error"] == nil)
         let pid = try #require(try await client.request("assist/status")["result"]?["pid"].flatMap { value -> Int32? in
             if case .integer(let number) = value { return Int32(number) }

@@ -396,6 +396,18 @@ extension ConfigKey {
         summary: "The longest classification waits for the local model's second opinion, its start included, in seconds; past it the rules decide. The repository file and editor settings can only lower it.",
         tightening: .lower)
 
+    /// `local.keepAliveSeconds`: how long the shared model host waits for a request before it stops.
+    public static let localKeepAlive = ConfigKey(
+        name: "local.keepAliveSeconds", type: .integer, defaultValue: .integer(600),
+        summary: "Seconds the shared local model host (one llama-server per user and model, started by the first command that needs it) waits without a request before it stops; 0 runs a server inside each command instead. User file or environment only.",
+        minimum: 0, isUserOnly: true)
+
+    /// `local.parallel`: the slots of the shared model host.
+    public static let localParallel = ConfigKey(
+        name: "local.parallel", type: .integer, defaultValue: .integer(2),
+        summary: "Requests the local model host answers at once (llama-server slots with continuous batching); docstrings of a file and of a commit keep this many in flight. Takes effect when a host starts (`assist model stop` ends the running one). User file or environment only.",
+        minimum: 1, isUserOnly: true)
+
     /// `privacy.localOnly`: path globs whose files never go to a cloud backend.
     public static let privacyLocalOnly = ConfigKey(
         name: "privacy.localOnly", type: .strings, defaultValue: .strings([]),
@@ -428,7 +440,7 @@ extension ConfigSchema {
             .logLevel, .logFile, .serverMaxMessageBytes, .openAIAPIKey, .anthropicAPIKey, .geminiAPIKey,
             .localAPIKey, .ollamaAPIKey, .backendsConnectTimeout, .backendsReadTimeout, .backendsMaxRetries,
             .backendsMaxRetryDelay, .routingOffline, .routingCloudProvider, .routingLocalMaxTokens, .routingEscalate,
-            .routingClassifierModel, .routingClassifierTimeout,
+            .routingClassifierModel, .routingClassifierTimeout, .localKeepAlive, .localParallel,
             .privacyLocalOnly, .privacySecrets, .budgetDaily, .budgetMonthly,
         ] + ProviderName.allCases.flatMap(ConfigKey.providerKeys))
 }

@@ -17,4 +17,12 @@
 pid_t assist_spawn(const char *path, char *const argv[], char *const envp[], int output_fd, int error_fd,
                    int *error_number, const char **failed_call);
 
+/// Starts `path` as a process that outlives this one: a new session (no controlling terminal, its
+/// own process group), reparented to init (a middle child forks it and exits), no death signal,
+/// standard input /dev/null and standard output and error `output_fd`, an empty signal mask and
+/// default dispositions. Returns its pid, or -1 with `*error_number` and `*failed_call` set (for
+/// example "execve" when the program could not be run).
+pid_t assist_spawn_detached(const char *path, char *const argv[], char *const envp[], int output_fd,
+                            int *error_number, const char **failed_call);
+
 #endif
