@@ -25,6 +25,9 @@ public struct BackendSettings: Sendable, CustomStringConvertible {
     /// The context window in tokens, for a backend that cannot be asked (cloud), or the window to
     /// use (Ollama's `num_ctx`); `nil` to ask the server.
     public var contextWindow: Int?
+    /// How long the server keeps the model loaded after a request, in seconds (Ollama's
+    /// `keep_alive`); `nil` leaves it to the server.
+    public var keepAliveSeconds: Int?
 
     /// Creates settings.
     /// - Parameters:
@@ -38,10 +41,11 @@ public struct BackendSettings: Sendable, CustomStringConvertible {
     ///   - retry: When and how to retry.
     ///   - maxConcurrentRequests: The most requests at once.
     ///   - contextWindow: The configured context window, if any.
+    ///   - keepAliveSeconds: How long the server keeps the model loaded, if it is told.
     public init(
         name: String, baseURL: String, model: String, apiKey: String? = nil, keySource: String = "the API key",
         connectTimeout: Duration = .seconds(10), readTimeout: Duration = .seconds(60), retry: RetryPolicy = RetryPolicy(),
-        maxConcurrentRequests: Int = 4, contextWindow: Int? = nil
+        maxConcurrentRequests: Int = 4, contextWindow: Int? = nil, keepAliveSeconds: Int? = nil
     ) {
         self.name = name
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
@@ -53,6 +57,7 @@ public struct BackendSettings: Sendable, CustomStringConvertible {
         self.retry = retry
         self.maxConcurrentRequests = maxConcurrentRequests
         self.contextWindow = contextWindow
+        self.keepAliveSeconds = keepAliveSeconds
     }
 
     /// The settings in words, the key shown only as set or unset.

@@ -10,7 +10,8 @@ import Synchronization
 import Glibc
 #endif
 
-/// The local model behind docstrings, refactors and questions: an OpenAI-compatible server at
+/// The local model behind docstrings, refactors and questions: Ollama with
+/// `routing.localProvider = "ollama"`; an OpenAI-compatible server at
 /// `providers.local.baseURL` when one is configured; else the user's shared model host
 /// (``ModelHost``: one `llama-server` per model that outlives this process and stops after
 /// `local.keepAliveSeconds` idle) when this process is the `assist` executable; else, and with
@@ -25,6 +26,8 @@ public final class LocalModel: DocstringModel, @unchecked Sendable {
         case configured(BackendSettings)
         /// The user's shared model host.
         case hosted(LocalModelSpec, ModelHost)
+        /// An Ollama server (`routing.localProvider = "ollama"`), with the requests to keep in flight.
+        case ollama(BackendSettings, parallel: Int)
     }
 
     /// The `assist` executable this process runs, set once by the command-line entry point. With
@@ -58,6 +61,7 @@ public final class LocalModel: DocstringModel, @unchecked Sendable {
         switch source {
         case .managed(let spec, _), .hosted(let spec, _): "local/\(spec.id)"
         case .configured(let settings): "local/\(settings.model)"
+        case .ollama(let settings, _): "ollama/\(settings.model)"
         }
     }
 
@@ -67,8 +71,14 @@ public final class LocalModel: DocstringModel, @unchecked Sendable {
         return nil
     }
 
-    /// How many prompts to keep in flight: the host's slots, else 1.
-    public var parallelism: Int { host?.slots ?? 1 }
+    /// How many prompts to keep in flight: the host's slots, Ollama's `local.parallel`, else 1.
+    public var parallelism: Int {
+        switch source {
+        case .hosted(_, let host): host.slots
+        case .ollama(_, let parallel): parallel
+        case .managed, .configured: 1
+        }
+    }
 
     /// The model used when none is named.
     public static let defaultModelID = "qwen2.5-coder-0.5b"
@@ -78,8 +88,9 @@ public final class LocalModel: DocstringModel, @unchecked Sendable {
     /// - Parameters:
     ///   - modelID: With the managed server, `qwen2.5-coder-0.5b` (default) or `smollm2-135m`; with a
     ///     configured endpoint, the model name sent to it (default `providers.local.model`).
-    ///   - configuration: The effective configuration; `providers.local.baseURL` there selects a
-    ///     server the user runs instead of the managed one. `nil` means the managed one.
+    ///   - configuration: The effective configuration; `routing.localProvider = "ollama"` there
+    ///     selects Ollama, `providers.local.baseURL` a server the user runs instead of the managed
+    ///     one. `nil` means the managed one.
     ///   - environment: The process environment (for the cache's location).
     ///   - homeDirectory: The user's home.
     /// - Returns: The model, ready to start on its first prompt.
@@ -87,6 +98,17 @@ public final class LocalModel: DocstringModel, @unchecked Sendable {
     public static func prepare(
         modelID: String?, configuration: Configuration? = nil, environment: [String: String], homeDirectory: String
     ) async throws(DocstringError) -> LocalModel {
+        if let configuration, configuration.string("routing.localProvider") == "ollama" {
+            do {
+                var settings = try BackendFactory.settings(for: .ollama, configuration: configuration)
+                if let modelID { settings.model = modelID }
+                settings.keepAliveSeconds = max(0, configuration.integer("local.keepAliveSeconds") ?? 600)
+                let parallel = min(8, max(1, configuration.integer("local.parallel") ?? 4), settings.maxConcurrentRequests)
+                return LocalModel(source: .ollama(settings, parallel: parallel))
+            } catch {
+                throw DocstringError("Ollama cannot be used as the local model: \(error)")
+            }
+        }
         if let configuration, let url = configuration.string("providers.local.baseURL"), !url.isEmpty {
             do {
                 var settings = try BackendFactory.settings(for: .local, configuration: configuration)
@@ -105,7 +127,7 @@ public final class LocalModel: DocstringModel, @unchecked Sendable {
             let installed = try await ManagedLlamaServer.Configuration.installed(in: cache, model: spec)
             let keepAlive = configuration?.integer("local.keepAliveSeconds") ?? 600
             if keepAlive > 0, let executable = hostExecutable {
-                let slots = min(8, max(1, configuration?.integer("local.parallel") ?? 2))
+                let slots = min(8, max(1, configuration?.integer("local.parallel") ?? 4))
                 return LocalModel(source: .hosted(spec, ModelHost(cache: cache, model: spec, slots: slots, keepAliveSeconds: keepAlive, executable: executable)))
             }
             return LocalModel(source: .managed(spec, ManagedLlamaServer(configuration: installed)))
@@ -137,7 +159,7 @@ public final class LocalModel: DocstringModel, @unchecked Sendable {
     /// the next ``backend()`` finds or starts a live one).
     fileprivate func serverWentAway() async -> Bool {
         switch source {
-        case .configured: return false
+        case .configured, .ollama: return false
         case .managed(_, let server):
             await server.waitUntilGone(for: .seconds(2))
             return true
@@ -154,6 +176,12 @@ public final class LocalModel: DocstringModel, @unchecked Sendable {
         case .configured(let settings):
             if let model = lock.withLock({ model }) { return model.chat }
             let made = ChatBackendModel(backend: BackendFactory.make(.local, settings: settings), useGrammar: true)
+            lock.withLock { model = (settings.baseURL, made) }
+            return made
+        case .ollama(let settings, _):
+            if let model = lock.withLock({ model }) { return model.chat }
+            // Ollama takes no grammar: the answer is checked as every answer is, and rejected when invalid.
+            let made = ChatBackendModel(backend: BackendFactory.make(.ollama, settings: settings), useGrammar: false)
             lock.withLock { model = (settings.baseURL, made) }
             return made
         case .managed(let spec, let server):
@@ -197,13 +225,15 @@ public final class LocalModel: DocstringModel, @unchecked Sendable {
 
 extension LocalModel {
     /// The context window before the server has started: the managed server's configured size, or
-    /// what a configured server reports (`/props`), or `nil` when it cannot be asked.
+    /// what a configured server reports (`/props`; Ollama: `/api/show`), or `nil` when it cannot be asked.
     public func contextWindow() async -> Int? {
         switch source {
         case .managed(_, let server): return await server.configuration.contextSize
         case .hosted: return 8192
         case .configured(let settings):
             return try? await BackendFactory.make(.local, settings: settings).capabilities().contextWindow
+        case .ollama(let settings, _):
+            return try? await BackendFactory.make(.ollama, settings: settings).capabilities().contextWindow
         }
     }
 
@@ -229,7 +259,7 @@ struct LocalModelChat: ChatBackend {
     var model: String {
         switch local.source {
         case .managed(let spec, _), .hosted(let spec, _): spec.id
-        case .configured(let settings): settings.model
+        case .configured(let settings), .ollama(let settings, _): settings.model
         }
     }
 

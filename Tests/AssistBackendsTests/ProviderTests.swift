@@ -2,6 +2,7 @@ import AssistBackends
 import AssistCore
 import AssistTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 @Suite struct OpenAICompatibleProviderTests {
@@ -158,6 +159,18 @@ import Testing
     }
 }
 
+/// A stand-in Ollama: `/api/show` gives `length` as the model's context length (a 404 for a
+/// model it does not have when `nil`); `/api/chat` plays the script.
+private func ollamaStandIn(length: Int?, chat: [StandInServer.Reply]) async throws -> StandInServer {
+    let server = try await StandInServer.start { request, _ in
+        guard request.path == "/api/show" else { return nil }
+        guard let length else { return .whole(status: 404, body: #"{"error":"model 'test-model' not found"}"#) }
+        return .whole(body: #"{"model_info":{"general.architecture":"qwen2","qwen2.context_length":\#(length)}}"#)
+    }
+    for reply in chat { server.enqueue(reply) }
+    return server
+}
+
 @Suite struct OllamaProviderTests {
     static let lines = [
         "{\"model\":\"m\",\"message\":{\"role\":\"assistant\",\"content\":\"Hel\"},\"done\":false}\n",
@@ -165,44 +178,100 @@ import Testing
         "{\"model\":\"m\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,\"done_reason\":\"stop\",\"prompt_eval_count\":9,\"eval_count\":2}\n",
     ]
 
-    @Test func streamedAnswerSetsNumCtx() async throws {
-        let server = try await StandInServer.start(script: [.streamed(splitInHalves(Self.lines), contentType: "application/x-ndjson")])
-        let backend = OllamaBackend(settings: testSettings(server, name: "ollama", key: nil, contextWindow: 16384))
-        let answer = try await backend.complete(hello)
-        await server.stop()
-        #expect(answer == ChatCompletion(text: "Hello", usage: TokenUsage(promptTokens: 9, completionTokens: 2), finishReason: .stop))
-        let request = try #require(server.requests.first)
-        #expect(request.path == "/api/chat")
-        #expect((request.json?["options"] as? [String: Any])?["num_ctx"] as? Int == 16384)
+    static func options(_ request: StandInServer.Request?) -> [String: Any]? {
+        request?.json?["options"] as? [String: Any]
     }
 
-    @Test func defaultNumCtxIsSetToo() async throws {
-        let server = try await StandInServer.start(script: [.streamed(Self.lines, contentType: "application/x-ndjson")])
-        let backend = OllamaBackend(settings: testSettings(server, name: "ollama", key: nil))
-        _ = try await backend.complete(hello)
+    @Test func streamedAnswerSetsNumCtxAndKeepAlive() async throws {
+        let server = try await ollamaStandIn(length: 32768, chat: [.streamed(splitInHalves(Self.lines), contentType: "application/x-ndjson")])
+        var settings = testSettings(server, name: "ollama", key: nil)
+        settings.keepAliveSeconds = 300
+        let answer = try await OllamaBackend(settings: settings).complete(hello)
         await server.stop()
-        #expect((server.requests.first?.json?["options"] as? [String: Any])?["num_ctx"] as? Int == OllamaBackend.defaultContextWindow)
+        #expect(answer == ChatCompletion(text: "Hello", usage: TokenUsage(promptTokens: 9, completionTokens: 2), finishReason: .stop))
+        #expect(server.requests.map(\.path) == ["/api/show", "/api/chat"])
+        #expect(server.requests.first?.json?["model"] as? String == "test-model")
+        let chat = try #require(server.requests.last)
+        // A short prompt gets the smallest step, never Ollama's own small default.
+        #expect(Self.options(chat)?["num_ctx"] as? Int == 8192)
+        #expect(Self.options(chat)?["num_predict"] as? Int == 16)
+        #expect(chat.json?["keep_alive"] as? Int == 300)
+        #expect(chat.json?["stream"] as? Bool == true)
+    }
+
+    /// `num_ctx` is what the prompt and answer need, in doublings from 8192, capped at the
+    /// model's length and at the configured window.
+    @Test func numCtxFollowsThePromptUpToTheModelsLength() async throws {
+        let long = ChatRequest(messages: [.user(String(repeating: "word ", count: 8_000))], maxTokens: 500)  // about 10,000 tokens
+        for (length, configured, expected) in [(32768, nil, 16384), (12000, nil, 12000), (32768, 4096, 4096)] as [(Int, Int?, Int)] {
+            let request = configured == nil ? long : hello
+            let server = try await ollamaStandIn(length: length, chat: [.streamed(Self.lines, contentType: "application/x-ndjson")])
+            _ = try await OllamaBackend(settings: testSettings(server, name: "ollama", key: nil, contextWindow: configured)).complete(request)
+            await server.stop()
+            #expect(Self.options(server.requests.last)?["num_ctx"] as? Int == expected, "length \(length), configured \(configured ?? 0)")
+        }
+        #expect(OllamaBackend.numCtx(needed: 100, cap: 2048) == 2048)
+        #expect(OllamaBackend.numCtx(needed: 8193, cap: 131072) == 16384)
+        #expect(OllamaBackend.numCtx(needed: 40000, cap: 131072) == 65536)
+    }
+
+    /// A prompt the model cannot hold is refused before it is sent, rather than cut by Ollama.
+    @Test func aPromptLongerThanTheModelIsRefusedUnsent() async throws {
+        let server = try await ollamaStandIn(length: 2048, chat: [.streamed(Self.lines, contentType: "application/x-ndjson")])
+        let request = ChatRequest(messages: [.user(String(repeating: "word ", count: 4_000))], maxTokens: 100)
+        let result = await collect(OllamaBackend(settings: testSettings(server, name: "ollama", key: nil)).chat(request))
+        await server.stop()
+        #expect(result.error?.kind == .invalidRequest)
+        #expect(result.error?.message.contains("more than the 2048") == true, "\(String(describing: result.error))")
+        #expect(server.requests.map(\.path) == ["/api/show"])
+    }
+
+    /// A model Ollama does not have: a configuration error that says what to run, and no chat.
+    @Test func aMissingModelSaysOllamaPull() async throws {
+        let server = try await ollamaStandIn(length: nil, chat: [.streamed(Self.lines, contentType: "application/x-ndjson")])
+        let result = await collect(OllamaBackend(settings: testSettings(server, name: "ollama", key: nil)).chat(hello))
+        await server.stop()
+        #expect(result.error?.kind == .configuration)
+        #expect(result.error?.message.contains("run `ollama pull test-model`") == true, "\(String(describing: result.error))")
+        #expect(server.requests.map(\.path) == ["/api/show"])
     }
 
     @Test func capabilitiesFromShow() async throws {
-        let server = try await StandInServer.start { request, _ in
-            request.path == "/api/show" ? .whole(body: #"{"model_info":{"general.architecture":"qwen2","qwen2.context_length":4096}}"#) : nil
-        }
-        let backend = OllamaBackend(settings: testSettings(server, name: "ollama", key: nil, contextWindow: 16384))
-        let capabilities = try await backend.capabilities()
+        let server = try await ollamaStandIn(length: 4096, chat: [])
+        let capabilities = try await OllamaBackend(settings: testSettings(server, name: "ollama", key: nil, contextWindow: 16384)).capabilities()
+        let uncapped = try await OllamaBackend(settings: testSettings(server, name: "ollama", key: nil)).capabilities()
         await server.stop()
         #expect(capabilities.contextWindow == 4096)
+        #expect(uncapped.contextWindow == 4096)
         #expect(server.requests.first?.json?["model"] as? String == "test-model")
     }
 
     @Test func errorLineMidStream() async throws {
-        let server = try await StandInServer.start(script: [.streamed([Self.lines[0], "{\"error\":\"out of memory\"}\n"], contentType: "application/x-ndjson")])
-        let backend = OllamaBackend(settings: testSettings(server, name: "ollama", key: nil))
-        let result = await collect(backend.chat(hello))
+        let server = try await ollamaStandIn(length: 8192, chat: [.streamed([Self.lines[0], "{\"error\":\"out of memory\"}\n"], contentType: "application/x-ndjson")])
+        let result = await collect(OllamaBackend(settings: testSettings(server, name: "ollama", key: nil)).chat(hello))
         await server.stop()
         #expect(result.events == [.text("Hel")])
         #expect(result.error?.kind == .server)
         #expect(result.error?.message.contains("out of memory") == true)
+    }
+
+    /// Cancelling the consumer closes the connection of the answer being streamed.
+    @Test func cancellingTheConsumerClosesTheConnection() async throws {
+        let pieces = (0..<2000).map { "{\"message\":{\"role\":\"assistant\",\"content\":\"\($0) \"},\"done\":false}\n" }
+        let server = try await ollamaStandIn(length: 8192, chat: [.streamed(pieces, contentType: "application/x-ndjson", gap: .milliseconds(50))])
+        let backend = OllamaBackend(settings: testSettings(server, name: "ollama", key: nil))
+        let received = Mutex(0)
+        let consumer = Task {
+            for try await _ in backend.chat(hello) { received.withLock { $0 += 1 } }
+        }
+        while received.withLock({ $0 }) < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        let before = server.closedConnections
+        consumer.cancel()
+        // The stream would run 100 s; a connection left open would not close within the wait.
+        let closed = await server.waitForClosedConnections(before + 1, timeout: .seconds(30))
+        await server.stop()
+        #expect(closed)
+        #expect(received.withLock { $0 } < 100)
     }
 }
 

@@ -45,7 +45,8 @@ struct ModelHostTests {
 
     /// Eight shell commands at once, none with a host running: one host starts, every command is
     /// answered by it, it outlives them all, `assist model status` counts their requests, and
-    /// `assist model stop` ends it and its server.
+    /// `assist model stop` ends it and its server. The host has a slot for each command, so none
+    /// waits in the server's queue behind the others on a loaded machine.
     @Test func racingCommandsShareOneHostThatOutlivesThem() async throws {
         guard TestModelCache.hasTestModel else {
             Issue.record("the test model is not installed in \(TestModelCache.path): run `assist model install --test-model-only` (scripts/test does)")
@@ -57,7 +58,7 @@ struct ModelHostTests {
         for number in 0..<8 { files["F\(number).swift"] = "func value\(number)(x: Int) -> Int {\n    x + \(number)\n}\n" }
         let fixture = try FixtureRepository.make(files: files)
         defer { fixture.remove() }
-        let environment = ["ASSIST_CACHE_DIR": cache.root.path]
+        let environment = ["ASSIST_CACHE_DIR": cache.root.path, "ASSIST_LOCAL_PARALLEL": "8"]
         let results = try await withThrowingTaskGroup(of: (Int32, String).self) { group in
             for number in 0..<8 {
                 group.addTask {
@@ -73,6 +74,7 @@ struct ModelHostTests {
         #expect(hosts.count == 1, "\(hosts)")
         let host = try #require(hosts.first)
         #expect(host.requests >= 8, "\(host)")
+        #expect(host.record.slots == 8)
         #expect(liveProcesses(commandContains: "llama-server", and: cache.root.path).count == 1)
         #expect(liveProcesses(commandContains: "model\u{0}host", and: cache.root.path) == [host.record.supervisorProcessID])
         // The key is the user's alone, and never on a command line.

@@ -1,5 +1,6 @@
 import AssistBackends
 import AssistCore
+import AssistDocstrings
 @testable import AssistRequests
 import AssistTestSupport
 import Foundation
@@ -435,5 +436,40 @@ struct RoutedRequestTests {
         #expect(!risks.contains { $0.risk.text == "import App" }, "the repository's own module is not a risk")
         #expect(risks.contains { $0.risk.kind == .secret && $0.risk.severity == .high && !$0.risk.text.contains("ghp_") })
         #expect(RiskReview.review(["A.swift": ("let a = 1\n", "let a = 2\n")], ownModules: []).isEmpty)
+    }
+}
+
+/// The classifier's second opinion from a backend that takes no grammar (Ollama): asked again
+/// without it, and its one-word answer still decides.
+@Suite struct SecondOpinionWithoutGrammarTests {
+    @Test func ollamaAnswersUnconstrained() async throws {
+        let answer = [
+            "{\"message\":{\"role\":\"assistant\",\"content\":\"refactor\"},\"done\":false}\n",
+            "{\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,\"done_reason\":\"stop\",\"prompt_eval_count\":300,\"eval_count\":2}\n",
+        ]
+        let server = try await StandInServer.start { request, _ in
+            switch request.path {
+            case "/api/show": .whole(body: #"{"model_info":{"general.architecture":"qwen2","qwen2.context_length":32768}}"#)
+            case "/api/chat":
+                // Ollama answers `"stream": false` with one object, the last line's shape.
+                request.json?["stream"] as? Bool == false
+                    ? .whole(body: #"{"message":{"role":"assistant","content":"refactor"},"done":true,"done_reason":"stop","prompt_eval_count":300,"eval_count":2}"#)
+                    : .streamed(answer, contentType: "application/x-ndjson")
+            default: nil
+            }
+        }
+        defer { Task { await server.stop() } }
+        let backend = OllamaBackend(settings: BackendSettings(name: "ollama", baseURL: server.baseURL, model: "qwen2.5-coder:0.5b"))
+        let opinion = SecondOpinion(backend: backend, model: "ollama/qwen2.5-coder:0.5b", cache: DocstringCache(path: nil), timeout: .seconds(30))
+        let request = ClassificationRequest(instruction: "make this nicer", file: "Sources/A.swift", selection: 1...5)
+        var rules = Classifier.classify(request)
+        rules.kind = .explain
+        let decided = await opinion.classify(rules, request: request)
+        #expect(decided.kind == .refactor, "\(decided.reason)")
+        #expect(decided.decidedBy == .model)
+        let chats = server.requests.filter { $0.path == "/api/chat" }
+        #expect(chats.count == 1)
+        #expect(chats.first?.json?["format"] == nil)
+        #expect(chats.first?.json?["stream"] as? Bool == false)
     }
 }

@@ -3,8 +3,8 @@ import AssistCore
 /// The Ollama `/api/chat` wire format (NDJSON when streamed).
 enum OllamaWire {
     /// The body of `POST /api/chat`; `options.num_ctx` is always set, because Ollama's small
-    /// default window silently truncates long prompts.
-    static func requestBody(_ request: ChatRequest, model: String, contextWindow: Int) -> [UInt8] {
+    /// default window silently truncates long prompts; `keep_alive` (seconds) when given.
+    static func requestBody(_ request: ChatRequest, model: String, contextWindow: Int, keepAlive: Int? = nil) -> [UInt8] {
         var options: [String: Any] = ["num_ctx": contextWindow]
         if let maxTokens = request.maxTokens { options["num_predict"] = maxTokens }
         if let temperature = request.temperature { options["temperature"] = temperature }
@@ -15,6 +15,7 @@ enum OllamaWire {
             "stream": request.streaming,
             "options": options,
         ]
+        if let keepAlive { body["keep_alive"] = keepAlive }
         if case .jsonSchema(let schema)? = request.constraint { body["format"] = JSON.value(schema) ?? "json" }
         return JSON.encode(body)
     }

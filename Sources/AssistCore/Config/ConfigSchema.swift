@@ -286,7 +286,8 @@ public enum ProviderName: String, Sendable, CaseIterable {
     public var defaultModel: String? {
         switch self {
         case .local: return "default"
-        case .openai, .anthropic, .ollama, .gemini: return nil
+        case .ollama: return "qwen2.5-coder:0.5b"
+        case .openai, .anthropic, .gemini: return nil
         }
     }
 
@@ -346,7 +347,7 @@ extension ConfigKey {
             ConfigKey(
                 name: prefix + "contextWindow", type: .integer,
                 summary: provider == .ollama
-                    ? "The context window sent as num_ctx on every request (default 8192, capped at the model's length)."
+                    ? "The largest num_ctx sent (default: the model's context length from /api/show). Each request sends what its prompt and answer need, 8192 or the next doubling, so that Ollama does not reload the model for every size."
                     : "The context window in tokens, used when the server cannot be asked.",
                 minimum: 1),
             ConfigKey(
@@ -372,6 +373,12 @@ extension ConfigKey {
         name: "routing.cloudProvider", type: .string,
         summary: "The cloud backend for multi-file work and escalations (its API key must be set); unset means none. User file or environment only, so that a repository cannot send its code out.",
         allowedValues: ["anthropic", "openai", "gemini"], isUserOnly: true)
+
+    /// `routing.localProvider`: what runs the local model.
+    public static let routingLocalProvider = ConfigKey(
+        name: "routing.localProvider", type: .string, defaultValue: .string("llama-server"),
+        summary: "What runs the local model: \"llama-server\" (the managed one, or the server at providers.local.baseURL) or \"ollama\" (Ollama's /api/chat at providers.ollama.baseURL, model providers.ollama.model, kept loaded for local.keepAliveSeconds). User file or environment only.",
+        allowedValues: ["llama-server", "ollama"], isUserOnly: true)
 
     /// `routing.localMaxTokens`: the largest refactor prompt the kind rule keeps local.
     public static let routingLocalMaxTokens = ConfigKey(
@@ -399,13 +406,13 @@ extension ConfigKey {
     /// `local.keepAliveSeconds`: how long the shared model host waits for a request before it stops.
     public static let localKeepAlive = ConfigKey(
         name: "local.keepAliveSeconds", type: .integer, defaultValue: .integer(600),
-        summary: "Seconds the shared local model host (one llama-server per user and model, started by the first command that needs it) waits without a request before it stops; 0 runs a server inside each command instead. User file or environment only.",
+        summary: "Seconds the shared local model host (one llama-server per user and model, started by the first command that needs it) waits without a request before it stops; 0 runs a server inside each command instead. With routing.localProvider = \"ollama\", sent as keep_alive. User file or environment only.",
         minimum: 0, isUserOnly: true)
 
     /// `local.parallel`: the slots of the shared model host.
     public static let localParallel = ConfigKey(
-        name: "local.parallel", type: .integer, defaultValue: .integer(2),
-        summary: "Requests the local model host answers at once (llama-server slots with continuous batching); docstrings of a file and of a commit keep this many in flight. Takes effect when a host starts (`assist model stop` ends the running one). User file or environment only.",
+        name: "local.parallel", type: .integer, defaultValue: .integer(4),
+        summary: "Requests the local model host answers at once (llama-server slots with continuous batching); docstrings of a file and of a commit keep this many in flight. Takes effect when a host starts (`assist model stop` ends the running one). With Ollama, the requests kept in flight (its OLLAMA_NUM_PARALLEL decides how many run at once). User file or environment only.",
         minimum: 1, isUserOnly: true)
 
     /// `privacy.localOnly`: path globs whose files never go to a cloud backend.
@@ -439,7 +446,7 @@ extension ConfigSchema {
         keys: [
             .logLevel, .logFile, .serverMaxMessageBytes, .openAIAPIKey, .anthropicAPIKey, .geminiAPIKey,
             .localAPIKey, .ollamaAPIKey, .backendsConnectTimeout, .backendsReadTimeout, .backendsMaxRetries,
-            .backendsMaxRetryDelay, .routingOffline, .routingCloudProvider, .routingLocalMaxTokens, .routingEscalate,
+            .backendsMaxRetryDelay, .routingOffline, .routingCloudProvider, .routingLocalProvider, .routingLocalMaxTokens, .routingEscalate,
             .routingClassifierModel, .routingClassifierTimeout, .localKeepAlive, .localParallel,
             .privacyLocalOnly, .privacySecrets, .budgetDaily, .budgetMonthly,
         ] + ProviderName.allCases.flatMap(ConfigKey.providerKeys))

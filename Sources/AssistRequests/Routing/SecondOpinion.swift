@@ -46,7 +46,17 @@ public struct SecondOpinion: Sendable {
         let answer: String
         do {
             answer = try await withThrowingTaskGroup(of: String.self) { group in
-                group.addTask { try await backend.complete(chat).text }
+                group.addTask {
+                    do {
+                        return try await backend.complete(chat).text
+                    } catch let error as BackendError where error.kind == .unsupported {
+                        // A backend without grammars (Ollama) answers unconstrained; the parse
+                        // below takes nothing but one of the kinds.
+                        var plain = chat
+                        plain.constraint = nil
+                        return try await backend.complete(plain).text
+                    }
+                }
                 let limit = timeout
                 group.addTask {
                     try await Task.sleep(for: limit)
