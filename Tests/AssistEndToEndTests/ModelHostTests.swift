@@ -43,10 +43,10 @@ private func liveProcesses(commandContains text: String, and other: String) -> [
 struct ModelHostTests {
     static let source = (0..<4).map { "func value\($0)(x: Int) -> Int {\n    x + \($0)\n}\n" }.joined(separator: "\n")
 
-    /// Eight shell commands at once, none with a host running: one host starts, every command is
+    /// Four shell commands at once, none with a host running: one host starts, every command is
     /// answered by it, it outlives them all, `assist model status` counts their requests, and
-    /// `assist model stop` ends it and its server. The host has a slot for each command, so none
-    /// waits in the server's queue behind the others on a loaded machine.
+    /// `assist model stop` ends it and its server. The host's default four slots give each command
+    /// one, so none waits in the server's queue behind the others on a loaded machine.
     @Test func racingCommandsShareOneHostThatOutlivesThem() async throws {
         guard TestModelCache.hasTestModel else {
             Issue.record("the test model is not installed in \(TestModelCache.path): run `assist model install --test-model-only` (scripts/test does)")
@@ -55,12 +55,12 @@ struct ModelHostTests {
         let cache = try PrivateCache()
         defer { cache.remove() }
         var files: [String: String] = [:]
-        for number in 0..<8 { files["F\(number).swift"] = "func value\(number)(x: Int) -> Int {\n    x + \(number)\n}\n" }
+        for number in 0..<4 { files["F\(number).swift"] = "func value\(number)(x: Int) -> Int {\n    x + \(number)\n}\n" }
         let fixture = try FixtureRepository.make(files: files)
         defer { fixture.remove() }
-        let environment = ["ASSIST_CACHE_DIR": cache.root.path, "ASSIST_LOCAL_PARALLEL": "8"]
+        let environment = ["ASSIST_CACHE_DIR": cache.root.path]
         let results = try await withThrowingTaskGroup(of: (Int32, String).self) { group in
-            for number in 0..<8 {
+            for number in 0..<4 {
                 group.addTask {
                     let result = try await runAssist(
                         ["docstring", "F\(number).swift", "--line", "1", "--model", "smollm2-135m"], in: fixture.path, environment: environment)
@@ -73,8 +73,8 @@ struct ModelHostTests {
         let hosts = ModelHost.running(in: cache.cache)
         #expect(hosts.count == 1, "\(hosts)")
         let host = try #require(hosts.first)
-        #expect(host.requests >= 8, "\(host)")
-        #expect(host.record.slots == 8)
+        #expect(host.requests >= 4, "\(host)")
+        #expect(host.record.slots == 4)
         #expect(liveProcesses(commandContains: "llama-server", and: cache.root.path).count == 1)
         #expect(liveProcesses(commandContains: "model\u{0}host", and: cache.root.path) == [host.record.supervisorProcessID])
         // The key is the user's alone, and never on a command line.
