@@ -98,13 +98,15 @@ public final class LocalModel: DocstringModel, @unchecked Sendable {
     public static func prepare(
         modelID: String?, configuration: Configuration? = nil, environment: [String: String], homeDirectory: String
     ) async throws(DocstringError) -> LocalModel {
+        // Seconds the model stays loaded without a request, and the prompts kept in flight.
+        let keepAlive = max(0, configuration?.integer("local.keepAliveSeconds") ?? 600)
+        let parallel = min(8, max(1, configuration?.integer("local.parallel") ?? 4))
         if let configuration, configuration.string("routing.localProvider") == "ollama" {
             do {
                 var settings = try BackendFactory.settings(for: .ollama, configuration: configuration)
                 if let modelID { settings.model = modelID }
-                settings.keepAliveSeconds = max(0, configuration.integer("local.keepAliveSeconds") ?? 600)
-                let parallel = min(8, max(1, configuration.integer("local.parallel") ?? 4), settings.maxConcurrentRequests)
-                return LocalModel(source: .ollama(settings, parallel: parallel))
+                settings.keepAliveSeconds = keepAlive
+                return LocalModel(source: .ollama(settings, parallel: min(parallel, settings.maxConcurrentRequests)))
             } catch {
                 throw DocstringError("Ollama cannot be used as the local model: \(error)")
             }
@@ -125,10 +127,8 @@ public final class LocalModel: DocstringModel, @unchecked Sendable {
         }
         do {
             let installed = try await ManagedLlamaServer.Configuration.installed(in: cache, model: spec)
-            let keepAlive = configuration?.integer("local.keepAliveSeconds") ?? 600
             if keepAlive > 0, let executable = hostExecutable {
-                let slots = min(8, max(1, configuration?.integer("local.parallel") ?? 4))
-                return LocalModel(source: .hosted(spec, ModelHost(cache: cache, model: spec, slots: slots, keepAliveSeconds: keepAlive, executable: executable)))
+                return LocalModel(source: .hosted(spec, ModelHost(cache: cache, model: spec, slots: parallel, keepAliveSeconds: keepAlive, executable: executable)))
             }
             return LocalModel(source: .managed(spec, ManagedLlamaServer(configuration: installed)))
         } catch {
