@@ -188,15 +188,14 @@ extension IndexDatabase {
         return figures
     }
 
-    /// A digest of a file set: SHA-1 over each path and blob in order.
+    /// A digest of a file set: SHA-1 over each path and its blob's 20 bytes, in order.
     static func digest(of files: [ListedFile]) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(files.count * 64)
         for file in files {
             bytes.append(contentsOf: file.path.utf8)
             bytes.append(0)
-            bytes.append(contentsOf: file.blob.description.utf8)
-            bytes.append(10)
+            bytes.append(contentsOf: file.blob.bytes)
         }
         return (try? ObjectID.hashBlob(bytes).description) ?? ""
     }

@@ -122,16 +122,21 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
     ///   - includingOverlay: `false` to get the committed content's result even when a buffer is set.
     /// - Returns: The result, or `nil` when the file is unknown or was skipped.
     public func result(for path: String, includingOverlay: Bool = true) -> Analyzer.Result? {
-        let found: (Overlay?, ArraySlice<UInt8>?) = state.withLock { state in
-            if includingOverlay, let overlay = state.overlays[path] { return (overlay, nil) }
+        let found: (overlay: Overlay?, file: IndexedFile?, record: BlobRecord?, stored: LoadedCacheFile?) = state.withLock { state in
+            if includingOverlay, let overlay = state.overlays[path] { return (overlay, nil, nil, nil) }
             guard let position = state.positions[path], let blob = state.files[position].blob,
-                  let record = state.cache.records[blob]
-            else { return (nil, nil) }
-            return (nil, state.cache.payloadBytes(record))
+                  let record = state.cache.records[blob], record.hasPayload
+            else { return (nil, nil, nil, nil) }
+            return (nil, state.files[position], record, state.cache.file)
         }
-        if let overlay = found.0 { return overlay.result }
-        guard let payload = found.1 else { return nil }
-        return try? JSONDecoder().decode(Analyzer.Result.self, from: Data(payload))
+        if let overlay = found.overlay { return overlay.result }
+        guard let file = found.file, let blob = file.blob, let record = found.record else { return nil }
+        // Read outside the lock; a stored result that fails its checksum is made again.
+        if let payload = ResultCache.payloadBytes(record, in: found.stored), let result = try? JSONDecoder().decode(Analyzer.Result.self, from: Data(payload)) {
+            return result
+        }
+        guard let bytes = bytes(of: blob, path: path) else { return nil }
+        return analyzer.analyze(bytes, path: path)
     }
 
     /// Sets the unsaved content of a file (an editor buffer), which takes precedence over the
@@ -148,11 +153,11 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
     public func overlay(path: String, text: String) -> Analyzer.Result {
         let bytes = Array(text.utf8)
         let blob = try? ObjectID.hashBlob(bytes)
-        let known: ArraySlice<UInt8>? = state.withLock { state in
+        let known: (BlobRecord, LoadedCacheFile?)? = state.withLock { state in
             guard let blob, let record = state.cache.records[blob] else { return nil }
-            return state.cache.payloadBytes(record)
+            return (record, state.cache.file)
         }
-        let result = known.flatMap { try? JSONDecoder().decode(Analyzer.Result.self, from: Data($0)) }
+        let result = known.flatMap { ResultCache.payloadBytes($0.0, in: $0.1) }.flatMap { try? JSONDecoder().decode(Analyzer.Result.self, from: Data($0)) }
             ?? analyzer.analyze(bytes, path: path)
         state.withLock { $0.overlays[path] = Overlay(blob: blob, result: result) }
         return result
@@ -242,6 +247,15 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
                 state.cacheDirty = false
                 state.cacheFileBytes = bytes.count
                 figures.cacheWriteError = nil
+                // The results now live in the file: read them from there, and let go of the ones
+                // held in memory and of the replaced file. Only the file just written is taken
+                // (the same records); one another process renamed over it meanwhile is not.
+                if case .success(let written)? = ResultCache.load(cachePath, analyzerName: analyzer.name, analyzerVersion: analyzer.version),
+                   written.records.count == state.cache.records.count,
+                   written.records.keys.allSatisfy({ state.cache.records[$0] != nil })
+                {
+                    state.cache = written
+                }
             } catch {
                 figures.cacheWriteError = "\(error)"
             }
@@ -376,7 +390,7 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
             (state.cache, figures.cacheLoad) = loadCache()
             state.cacheLoaded = true
             if case .loaded = figures.cacheLoad {
-                state.cacheFileBytes = state.cache.base.count
+                state.cacheFileBytes = state.cache.file?.size ?? 0
             } else {
                 state.cacheDirty = true
             }
@@ -418,16 +432,10 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
 
     private func loadCache() -> (ResultCache, CacheLoadOutcome) {
         guard let cachePath else { return (ResultCache(), .disabled) }
-        let bytes: [UInt8]?
-        do {
-            bytes = try FileIO.read(cachePath)
-        } catch {
-            return (ResultCache(), .rebuilt(reason: error.description))
-        }
-        guard let bytes else { return (ResultCache(), .missing) }
-        switch ResultCache.parse(bytes, analyzerName: analyzer.name, analyzerVersion: analyzer.version) {
-        case .success(let cache): return (cache, .loaded(entries: cache.records.count))
-        case .failure(let error): return (ResultCache(), .rebuilt(reason: error.description))
+        switch ResultCache.load(cachePath, analyzerName: analyzer.name, analyzerVersion: analyzer.version) {
+        case nil: return (ResultCache(), .missing)
+        case .success(let cache)?: return (cache, .loaded(entries: cache.records.count))
+        case .failure(let error)?: return (ResultCache(), .rebuilt(reason: error.description))
         }
     }
 
@@ -614,7 +622,7 @@ public final class RepositoryIndex<Analyzer: BlobAnalyzer>: Sendable {
         let start = ContinuousClock.now
         var jobs: [Job] = []
         var planned = Set<ObjectID>()
-        var hits = Set<ObjectID>()
+        var hits = Set<ObjectID>(minimumCapacity: listed.count)
         for entry in listed {
             let file = entry.file
             guard let blob = file.blob, file.mode.isRegularFile, file.skipReason == nil,

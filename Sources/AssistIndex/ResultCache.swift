@@ -14,8 +14,9 @@ struct BlobRecord: Sendable {
     enum Payload: Sendable {
         /// Not analysed (binary, too large, or no file of an accepted language had this content).
         case none
-        /// A range of the loaded cache file's bytes (``ResultCache/base``).
-        case loaded(Range<Int>)
+        /// Bytes of the loaded cache file (``ResultCache/file``), read when asked for and trusted
+        /// only when they match their checksum.
+        case stored(offset: Int, length: Int, checksum: UInt64)
         /// Bytes encoded in this process.
         case owned([UInt8])
     }
@@ -60,58 +61,82 @@ public enum CacheLoadOutcome: Hashable, Sendable, CustomStringConvertible {
 
 /// The in-memory table blob id → record, and its on-disk form.
 ///
-/// The file is one compact binary table, little-endian:
+/// The file is a table of records, then the encoded results it points to, little-endian:
 ///
 /// ```
 /// "ASSISTIX"                      8 bytes magic
 /// format version                  UInt32 (ResultCache.formatVersion)
 /// analyser name                   UInt16 length + UTF-8 bytes
 /// analyser version                Int64
+/// table length                    UInt64: bytes from the file's start to the end of the table checksum
 /// entry count                     UInt32
 /// entries, each:
 ///   blob id                       20 bytes
 ///   size                          UInt64
 ///   flags                         UInt8 (bit 0 binary, bit 1 has payload)
 ///   shebang language              UInt8 length + UTF-8 raw value (0 = none)
-///   payload                       UInt32 length + bytes (the analyser's JSON), when bit 1 is set
-/// checksum                        UInt64 cacheChecksum of every byte before it
+///   payload, when bit 1 is set    UInt64 offset from the file's start, UInt32 length,
+///                                 UInt64 cacheChecksum of the payload's bytes
+/// table checksum                  UInt64 cacheChecksum of every byte before it
+/// payloads                        the analyser's JSON of each entry with one, in entry order
 /// ```
 ///
-/// Loading does not decode results: each record keeps a range into the file's bytes, and a
-/// result is decoded only when it is asked for. So a warm start of 100,000 files costs one read,
-/// one checksum pass and 100,000 dictionary insertions.
+/// Loading reads and checks the table only: a warm start of 100,000 files reads a few MiB and
+/// fills one dictionary, whatever the size of the results. A payload is read when a result is
+/// asked for, from the file that was loaded (its descriptor stays open, so a newer file renamed
+/// over it changes nothing), and used only when its checksum matches.
 struct ResultCache: Sendable {
     /// The version of the layout above; bump it whenever the layout changes.
-    static let formatVersion: UInt32 = 2
+    static let formatVersion: UInt32 = 3
     static let magic: [UInt8] = Array("ASSISTIX".utf8)
 
-    /// The loaded file's bytes, which ``BlobRecord/Payload/loaded(_:)`` ranges point into.
-    var base: [UInt8] = []
+    /// The loaded file, which ``BlobRecord/Payload/stored(offset:length:checksum:)`` payloads are read from.
+    var file: LoadedCacheFile?
     var records: [ObjectID: BlobRecord] = [:]
 
-    /// The encoded result bytes of a record.
-    func payloadBytes(_ record: BlobRecord) -> ArraySlice<UInt8>? {
+    /// The encoded result bytes of a record: `nil` when it has none, or when its stored bytes
+    /// cannot be read or do not match their checksum (the caller analyses the blob again).
+    func payloadBytes(_ record: BlobRecord) -> [UInt8]? {
+        Self.payloadBytes(record, in: file)
+    }
+
+    /// The encoded result bytes of a record whose stored payload lives in `file`.
+    static func payloadBytes(_ record: BlobRecord, in file: LoadedCacheFile?) -> [UInt8]? {
         switch record.payload {
-        case .none: nil
-        case .loaded(let range): base[range]
-        case .owned(let bytes): bytes[...]
+        case .none: return nil
+        case .owned(let bytes): return bytes
+        case .stored(let offset, let length, let checksum):
+            guard let bytes = file?.read(offset: offset, count: length),
+                  cacheChecksum(bytes, count: bytes.count) == checksum
+            else { return nil }
+            return bytes
         }
     }
 
     // MARK: - Reading
 
-    /// Parses a cache file's bytes, trusting nothing.
+    /// Opens a cache file and reads its table, trusting nothing; the payloads stay on disk.
     ///
-    /// - Returns: The cache, or the reason it cannot be used.
-    static func parse(_ bytes: [UInt8], analyzerName: String, analyzerVersion: Int) -> Result<ResultCache, CacheError> {
-        var reader = ByteReader(bytes: bytes)
-        guard bytes.count >= magic.count + 8, Array(bytes.prefix(magic.count)) == magic else {
+    /// - Returns: `nil` when there is no file; else the cache, or the reason it cannot be used.
+    static func load(
+        _ path: String, analyzerName: String, analyzerVersion: Int
+    ) -> Result<ResultCache, CacheError>? {
+        let file: LoadedCacheFile
+        switch LoadedCacheFile.opening(path) {
+        case nil: return nil
+        case .failure(let error)?: return .failure(error)
+        case .success(let opened)?: file = opened
+        }
+        // The header's fixed part and the analyser's name fit in the first read; the table's
+        // length, once known, says how much more to read.
+        guard let head = file.read(offset: 0, count: min(file.size, 4096)) else {
+            return .failure(CacheError("cannot read \(path) (errno \(errno))"))
+        }
+        guard head.count >= magic.count, Array(head.prefix(magic.count)) == magic else {
             return .failure(CacheError("not an assist index cache (bad magic)"))
         }
+        var reader = ByteReader(bytes: head)
         reader.offset = magic.count
-        guard bytes.count >= magic.count + 4 + 8 else { return .failure(CacheError("truncated header")) }
-        let checksumOffset = bytes.count - 8
-        let stored = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: checksumOffset, as: UInt64.self) }
         do {
             let version = try reader.u32()
             guard version == formatVersion else {
@@ -123,9 +148,22 @@ struct ResultCache: Sendable {
             guard name == analyzerName, analyzer == analyzerVersion else {
                 throw CacheError("made by analyser \(name) v\(analyzer), expected \(analyzerName) v\(analyzerVersion)")
             }
-            guard cacheChecksum(bytes, count: checksumOffset) == UInt64(littleEndian: stored) else {
+            let tableLength = try reader.u64()
+            let tableStart = reader.offset
+            guard tableLength >= UInt64(tableStart + 4 + 8), tableLength <= UInt64(file.size) else {
+                throw CacheError("truncated: a table of \(tableLength) bytes in a file of \(file.size)")
+            }
+            let tableEnd = Int(tableLength)
+            guard let table = tableEnd <= head.count ? Array(head.prefix(tableEnd)) : file.read(offset: 0, count: tableEnd),
+                  table.count == tableEnd
+            else { throw CacheError("cannot read the table of \(path)") }
+            let checksumOffset = tableEnd - 8
+            let stored = table.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: checksumOffset, as: UInt64.self) }
+            guard cacheChecksum(table, count: checksumOffset) == UInt64(littleEndian: stored) else {
                 throw CacheError("checksum mismatch (corrupt or truncated)")
             }
+            reader = ByteReader(bytes: table)
+            reader.offset = tableStart
             reader.limit = checksumOffset
             let count = Int(try reader.u32())
             guard count <= checksumOffset / 31 else { throw CacheError("entry count \(count) exceeds the file") }
@@ -145,16 +183,19 @@ struct ResultCache: Sendable {
                 }
                 var payload = BlobRecord.Payload.none
                 if flags & 2 != 0 {
-                    let length = Int(try reader.u32())
-                    let start = reader.offset
-                    _ = try reader.bytes(length)
-                    payload = .loaded(start..<start + length)
+                    let offset = try reader.u64()
+                    let length = UInt64(try reader.u32())
+                    let checksum = try reader.u64()
+                    guard offset >= tableLength, offset <= UInt64(file.size), length <= UInt64(file.size) - offset else {
+                        throw CacheError("truncated: a payload at \(offset) of \(length) bytes in a file of \(file.size)")
+                    }
+                    payload = .stored(offset: Int(offset), length: Int(length), checksum: checksum)
                 }
                 guard size <= UInt64(Int.max) else { throw CacheError("bad size") }
                 records[oid] = BlobRecord(size: Int(size), isBinary: flags & 1 != 0, shebang: shebang, payload: payload)
             }
             guard reader.offset == checksumOffset else { throw CacheError("trailing bytes after the entries") }
-            return .success(ResultCache(base: bytes, records: records))
+            return .success(ResultCache(file: file, records: records))
         } catch let error as CacheError {
             return .failure(error)
         } catch {
@@ -164,43 +205,111 @@ struct ResultCache: Sendable {
 
     // MARK: - Writing
 
-    /// Encodes every record in the layout above.
+    /// Encodes every record in the layout above. A stored payload that can no longer be read
+    /// intact leaves its record out: the next process analyses that blob again.
     func serialized(analyzerName: String, analyzerVersion: Int) -> [UInt8] {
-        // The exact size first: growing by doubling would hold up to twice the file at once.
-        var size = Self.magic.count + 4 + 2 + min(analyzerName.utf8.count, Int(UInt16.max)) + 8 + 4 + 8
-        for record in records.values {
-            size += 20 + 8 + 1 + 1 + min((record.shebang?.rawValue ?? "").utf8.count, 255)
-            if let payload = payloadBytes(record) { size += 4 + payload.count }
+        let name = Array(analyzerName.utf8.prefix(Int(UInt16.max)))
+        let sorted = records.sorted(by: { $0.key < $1.key })
+        // Payloads first, so the table knows which records keep one.
+        var payloads: [(ObjectID, BlobRecord, [UInt8]?)] = []
+        payloads.reserveCapacity(sorted.count)
+        var tableLength = Self.magic.count + 4 + 2 + name.count + 8 + 8 + 4 + 8
+        var payloadLength = 0
+        for (oid, record) in sorted {
+            let bytes = payloadBytes(record)
+            if record.hasPayload && bytes == nil { continue }
+            payloads.append((oid, record, bytes))
+            tableLength += 20 + 8 + 1 + 1 + min((record.shebang?.rawValue ?? "").utf8.count, 255)
+            if let bytes {
+                tableLength += 8 + 4 + 8
+                payloadLength += bytes.count
+            }
         }
+        // The exact size first: growing by doubling would hold up to twice the file at once.
         var out: [UInt8] = []
-        out.reserveCapacity(size)
+        out.reserveCapacity(tableLength + payloadLength)
         out.append(contentsOf: Self.magic)
         append(Self.formatVersion, to: &out)
-        let name = Array(analyzerName.utf8.prefix(Int(UInt16.max)))
         append(UInt16(name.count), to: &out)
         out.append(contentsOf: name)
         append(UInt64(bitPattern: Int64(analyzerVersion)), to: &out)
-        append(UInt32(records.count), to: &out)
-        // Sorted by id, so the same records always give the same file.
-        for (oid, record) in records.sorted(by: { $0.key < $1.key }) {
+        append(UInt64(tableLength), to: &out)
+        append(UInt32(payloads.count), to: &out)
+        var offset = tableLength
+        for (oid, record, bytes) in payloads {
             out.append(contentsOf: oid.bytes)
             append(UInt64(record.size), to: &out)
-            let payload = payloadBytes(record)
-            out.append((record.isBinary ? 1 : 0) | (payload != nil ? 2 : 0))
+            out.append((record.isBinary ? 1 : 0) | (bytes != nil ? 2 : 0))
             let language = Array((record.shebang?.rawValue ?? "").utf8.prefix(255))
             out.append(UInt8(language.count))
             out.append(contentsOf: language)
-            if let payload {
-                append(UInt32(payload.count), to: &out)
-                out.append(contentsOf: payload)
+            if let bytes {
+                append(UInt64(offset), to: &out)
+                append(UInt32(bytes.count), to: &out)
+                append(cacheChecksum(bytes, count: bytes.count), to: &out)
+                offset += bytes.count
             }
         }
         append(cacheChecksum(out, count: out.count), to: &out)
+        for (_, _, bytes) in payloads {
+            if let bytes { out.append(contentsOf: bytes) }
+        }
         return out
     }
 
     private func append<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
         withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
+    }
+}
+
+/// A cache file opened for reading: its descriptor, kept open while records point into it.
+final class LoadedCacheFile: Sendable {
+    let descriptor: Int32
+    /// The file's size when it was opened.
+    let size: Int
+
+    private init(descriptor: Int32, size: Int) {
+        self.descriptor = descriptor
+        self.size = size
+    }
+
+    deinit {
+        close(descriptor)
+    }
+
+    /// Opens a regular file without following a link.
+    ///
+    /// - Returns: `nil` when there is no file; else the file, or why it cannot be read.
+    static func opening(_ path: String) -> Result<LoadedCacheFile, CacheError>? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        if descriptor < 0 {
+            if errno == ENOENT { return nil }
+            return .failure(CacheError(errno == ELOOP ? "\(path) is a link" : "cannot open \(path) (errno \(errno))"))
+        }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            close(descriptor)
+            return .failure(CacheError("\(path) is not a readable regular file"))
+        }
+        return .success(LoadedCacheFile(descriptor: descriptor, size: Int(info.st_size)))
+    }
+
+    /// `count` bytes from `offset`, or `nil` when they cannot all be read.
+    func read(offset: Int, count: Int) -> [UInt8]? {
+        guard count > 0 else { return count == 0 ? [] : nil }
+        guard offset >= 0 else { return nil }
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var filled = 0
+            while filled < count {
+                let got = pread(descriptor, buffer.baseAddress! + filled, count - filled, off_t(offset + filled))
+                if got < 0, errno == EINTR { continue }
+                if got <= 0 { failed = true; break }
+                filled += got
+            }
+            initialized = filled
+        }
+        return failed ? nil : bytes
     }
 }
 
@@ -273,36 +382,8 @@ private struct ByteReader {
     mutating func u64() throws(CacheError) -> UInt64 { try integer(UInt64.self) }
 }
 
-/// Reading and atomically replacing whole files, with POSIX calls.
+/// Atomically replacing whole files, with POSIX calls.
 enum FileIO {
-    /// Reads a whole file; `nil` when it does not exist.
-    static func read(_ path: String) throws(CacheError) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        if descriptor < 0 {
-            if errno == ENOENT { return nil }
-            throw CacheError("cannot open \(path) (errno \(errno))")
-        }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw CacheError("cannot stat \(path) (errno \(errno))") }
-        let size = Int(info.st_size)
-        var failure: Int32 = 0
-        // Not zeroed first: only the bytes read are kept.
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            var filled = 0
-            while filled < size {
-                let count = Glibc.read(descriptor, buffer.baseAddress! + filled, size - filled)
-                if count < 0, errno == EINTR { continue }
-                if count < 0 { failure = errno; break }
-                if count == 0 { break }
-                filled += count
-            }
-            initialized = filled
-        }
-        if failure != 0 { throw CacheError("cannot read \(path) (errno \(failure))") }
-        return bytes
-    }
-
     /// Writes a file atomically: a temporary file in the same folder, then renamed over the
     /// destination, so a reader sees the old file or the new one, never a mix. On any failure the
     /// temporary file is removed and the old file is intact.

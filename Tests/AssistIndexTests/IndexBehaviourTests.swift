@@ -256,10 +256,12 @@ struct IndexBehaviourTests {
     }
 
     @Test("a truncated cache is rebuilt", arguments: [
-        (0, "bad magic"), (4, "bad magic"), (11, "bad magic"), (30, "checksum"), (60, "checksum"),
+        (0, "bad magic"), (4, "bad magic"), (11, "truncated"), (30, "truncated"), (60, "truncated"),
+        (-1, "truncated"),
     ])
     func truncated(keep: Int, reason: String) throws {
-        try expectRebuilt({ $0 = Array($0.prefix(keep)) }, reason: reason)
+        // A negative count keeps all but that many bytes: the last payload runs past the end.
+        try expectRebuilt({ $0 = Array(keep < 0 ? $0.dropLast(-keep) : $0.prefix(keep)) }, reason: reason)
     }
 
     @Test("a cache of a foreign format version is rebuilt")
@@ -277,16 +279,23 @@ struct IndexBehaviourTests {
         try expectRebuilt({ $0 = Array("not a cache at all, just some words of text".utf8) }, reason: "bad magic")
     }
 
+    /// Where the table ends (its length, after magic, version, the analyser's name and version).
+    private func tableLength(_ bytes: [UInt8], name: String = "counting") -> Int {
+        let offset = 8 + 4 + 2 + name.utf8.count + 8
+        return Int(bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) })
+    }
+
     @Test("an entry whose lengths run past the end is caught even with a recomputed checksum")
     func lyingLengths() throws {
         let (fixture, cachePath) = try makeIndexed()
         defer { fixture.remove() }
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: cachePath)))
-        // The entry count sits after magic (8), version (4), name (2 + 8) and analyser version (8).
-        let countOffset = 8 + 4 + 2 + "counting".utf8.count + 8
+        // The entry count follows the table's length (8 bytes).
+        let countOffset = 8 + 4 + 2 + "counting".utf8.count + 8 + 8
         bytes[countOffset] = 200
-        bytes.removeLast(8)
-        withUnsafeBytes(of: cacheChecksum(bytes, count: bytes.count).littleEndian) { bytes.append(contentsOf: $0) }
+        let end = tableLength(bytes)
+        let checksum = cacheChecksum(bytes, count: end - 8)
+        withUnsafeBytes(of: checksum.littleEndian) { bytes.replaceSubrange(end - 8..<end, with: $0) }
         try Data(bytes).write(to: URL(fileURLWithPath: cachePath))
 
         let index = try RepositoryIndex(at: fixture.path, analyzer: CountingAnalyzer())
@@ -296,6 +305,52 @@ struct IndexBehaviourTests {
             return
         }
         #expect(!reason.contains("checksum") && (reason.contains("truncated") || reason.contains("exceeds")), "\(reason)")
+    }
+
+    @Test("a stored result that no longer matches its checksum is analysed again, never decoded")
+    func damagedPayload() throws {
+        let (fixture, cachePath) = try makeIndexed()
+        defer { fixture.remove() }
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: cachePath)))
+        let end = tableLength(bytes)
+        #expect(end < bytes.count, "the results follow the table")
+        // Damage every result byte-for-byte the same way: valid JSON that says the wrong thing.
+        let text = String(decoding: bytes[end...], as: UTF8.self)
+        let forged = text.replacingOccurrences(of: "let a = 1", with: "let a = 9")
+        #expect(forged != text)
+        bytes.replaceSubrange(end..., with: Array(forged.utf8))
+        try Data(bytes).write(to: URL(fileURLWithPath: cachePath))
+
+        let analyzer = CountingAnalyzer()
+        let index = try RepositoryIndex(at: fixture.path, analyzer: analyzer)
+        let figures = try index.refresh()
+        #expect(figures.cacheLoad == .loaded(entries: 2), "the table itself is sound")
+        #expect(analyzer.calls == 0, "loading reads no result")
+        #expect(index.result(for: "a.swift")?.text == "let a = 1\n", "the damaged result is not used")
+        #expect(analyzer.analyzedPaths == ["a.swift"], "only the damaged one is analysed again")
+        #expect(index.result(for: "b.swift")?.text == "let b = 2\n")
+        #expect(analyzer.calls == 1)
+    }
+
+    @Test("a link where the cache file would be is not followed")
+    func linkedCacheFile() throws {
+        let (fixture, cachePath) = try makeIndexed()
+        defer { fixture.remove() }
+        let elsewhere = fixture.path + "/elsewhere.bin"
+        try FileManager.default.moveItem(atPath: cachePath, toPath: elsewhere)
+        try FileManager.default.createSymbolicLink(atPath: cachePath, withDestinationPath: elsewhere)
+        let before = try Data(contentsOf: URL(fileURLWithPath: elsewhere))
+
+        let index = try RepositoryIndex(at: fixture.path, analyzer: CountingAnalyzer())
+        let figures = try index.refresh()
+        guard case .rebuilt(let reason) = figures.cacheLoad else {
+            Issue.record("expected a rebuild, got \(figures.cacheLoad)")
+            return
+        }
+        #expect(reason.contains("link"), "\(reason)")
+        #expect(figures.cacheWriteError?.contains("link") == true, "\(figures.cacheWriteError ?? "no error")")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: elsewhere)) == before, "the link's target is untouched")
+        #expect(index.result(for: "a.swift")?.text == "let a = 1\n", "the index works without its file")
     }
 
     @Test("writes are atomic: no temporary file is left, and a failed write leaves none either")
