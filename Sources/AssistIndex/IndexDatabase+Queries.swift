@@ -48,12 +48,37 @@ extension IndexDatabase {
                 if postings == nil {
                     guard let df = try Int.fetchOne(documents, arguments: [term]) else { continue }
                     var found = PackingMemory.Postings(documentFrequency: df, counts: [:], bodyOffsets: [:])
+                    found.counts.reserveCapacity(df)
+                    found.bodyOffsets.reserveCapacity(df)
+                    // The vocabulary lists a term's instances by document: each document's run is
+                    // gathered, then stored once.
+                    var current: Int64?
+                    var count = 0
+                    var offsets: [Int] = []
+                    func flush() {
+                        guard let id = current else { return }
+                        found.counts[id] = count
+                        if !offsets.isEmpty { found.bodyOffsets[id, default: []].append(contentsOf: offsets) }
+                    }
                     let cursor = try Row.fetchCursor(instances, arguments: [term])
                     while let row = try cursor.next() {
                         let id: Int64 = row[0]
-                        found.counts[id, default: 0] += 1
-                        if row[1] as Bool { found.bodyOffsets[id, default: []].append(row[2]) } else { found.inName.insert(id) }
+                        if id != current {
+                            flush()
+                            if found.counts[id] != nil {
+                                // Out of order after all: carry on from what that document had.
+                                count = found.counts[id]!
+                                offsets = []
+                            } else {
+                                count = 0
+                                offsets = []
+                            }
+                            current = id
+                        }
+                        count += 1
+                        if row[1] as Bool { offsets.append(row[2]) } else { found.inName.insert(id) }
                     }
+                    flush()
                     memory?.keep(term, found, at: generation)
                     postings = found
                 }

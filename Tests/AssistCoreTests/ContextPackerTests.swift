@@ -87,4 +87,27 @@ struct ContextPackerTests {
         #expect(TokenEstimate.of("abcde") == 2)
         #expect(TokenEstimate.of("é") == 1)
     }
+
+    @Test("test files by folder or name, on the path's bytes", arguments: [
+        ("Tests/NIOTests/ChannelTests.swift", true),
+        ("Sources/NIOCore/Channel.swift", false),
+        ("Sources/Request/RequestTimeout.swift", false),
+        ("pkg/tests/helpers.py", true),
+        ("pkg/test/helpers.py", true),
+        ("Testing/Latest.swift", false),
+        ("Sources/IntegrationTests/Main.swift", true),
+        ("Sources/FooTest.swift", true),
+        ("Sources/FooTests.generated.swift", true),
+        ("Sources/.FooTest.swift", true),
+        ("Sources/Fooest.swift", false),
+        ("FooTests", true),
+        ("//Tests//a.swift", true),
+        ("Sources/Tests", true),
+        ("Sources/Te\u{301}sts/a.swift", false),
+        ("Sources/Ünicode/ÜberTest.swift", true),
+        ("", false),
+    ])
+    func testPaths(path: String, expected: Bool) {
+        #expect(ContextPacker.isTest(path) == expected, "\(path)")
+    }
 }

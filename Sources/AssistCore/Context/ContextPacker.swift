@@ -227,12 +227,52 @@ public enum ContextPacker {
 
     /// Whether a path is a test: under a `Tests`, `IntegrationTests` or `*Tests` directory, or named `*Test(s).swift`.
     public static func isTest(_ path: String) -> Bool {
-        // Every form below holds "est"; most paths do not, and are answered without a split.
-        guard path.contains("est") else { return false }
-        let parts = path.split(separator: "/")
-        if parts.dropLast().contains(where: { $0 == "Tests" || $0.hasSuffix("Tests") || $0 == "test" || $0 == "tests" }) { return true }
-        let name = parts.last.map { $0.split(separator: ".").first ?? $0 } ?? ""
-        return name.hasSuffix("Tests") || name.hasSuffix("Test")
+        // On UTF-8 bytes: this runs for every candidate of every question.
+        if let answer = path.utf8.withContiguousStorageIfAvailable({ isTest($0) }) { return answer }
+        return Array(path.utf8).withUnsafeBufferPointer { isTest($0) }
+    }
+
+    private static func isTest(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        func hasSuffix(_ part: Slice<UnsafeBufferPointer<UInt8>>, _ suffix: StaticString) -> Bool {
+            let count = suffix.utf8CodeUnitCount
+            guard part.count >= count else { return false }
+            let tail = part.suffix(count)
+            return zip(tail, UnsafeBufferPointer(start: suffix.utf8Start, count: count)).allSatisfy { $0 == $1 }
+        }
+        func equals(_ part: Slice<UnsafeBufferPointer<UInt8>>, _ word: StaticString) -> Bool {
+            part.count == word.utf8CodeUnitCount && hasSuffix(part, word)
+        }
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        // Every form below holds "est"; most paths do not, and are answered at once.
+        var holdsEst = false
+        var position = 2
+        while position < bytes.count {
+            if bytes[position] == UInt8(ascii: "t"), bytes[position - 1] == UInt8(ascii: "s"), bytes[position - 2] == UInt8(ascii: "e") {
+                holdsEst = true
+                break
+            }
+            position += 1
+        }
+        guard holdsEst else { return false }
+        // Components between slashes, empty ones skipped; every one but the last is a folder.
+        var parts: [Slice<UnsafeBufferPointer<UInt8>>] = []
+        var start = 0
+        for index in 0...bytes.count where index == bytes.count || bytes[index] == slash {
+            if index > start { parts.append(bytes[start..<index]) }
+            start = index + 1
+        }
+        guard let last = parts.last else { return false }
+        for folder in parts.dropLast()
+        where equals(folder, "Tests") || hasSuffix(folder, "Tests") || equals(folder, "test") || equals(folder, "tests") {
+            return true
+        }
+        // The name up to its first dot (leading dots skipped, as a split on "." would).
+        var nameStart = last.startIndex
+        while nameStart < last.endIndex, bytes[nameStart] == dot { nameStart += 1 }
+        var nameEnd = nameStart
+        while nameEnd < last.endIndex, bytes[nameEnd] != dot { nameEnd += 1 }
+        let name = bytes[nameStart..<nameEnd]
+        return hasSuffix(name, "Tests") || hasSuffix(name, "Test")
     }
 
     /// How many of the best files lend their neighbours a share of the question's weight.
