@@ -50,14 +50,25 @@ public actor ManagedLlamaServer {
         ///   - binary: The `llama-server` binary.
         ///   - model: The GGUF model file.
         ///   - contextSize: The context size asked for; 8192 by default.
-        ///   - threads: The number of threads; 2 by default.
+        ///   - threads: The number of threads; ``defaultThreads`` by default.
         ///   - startupTimeout: How long to wait for `/health`; 120 seconds by default.
         ///   - logDirectory: Where to write the server's output, or `nil` to discard it.
         ///   - runDirectory: Where to record the running server, or `nil` for nowhere.
         ///   - slots: The number of slots; 1 by default.
         ///   - apiKeyFile: A file with the API key the server requires, or `nil`.
+        /// The threads each server uses: 2 (these machines' cores), or `ASSIST_LLAMA_THREADS` (1–64)
+        /// when it is set. Several servers at once on 2 cores collapse with 2 threads each — their
+        /// threads wait for one another at every step (four SmolLM2 servers answered at about 4
+        /// tokens/s each with 2 threads, 22 with 1) — so a test suite that runs many sets it to 1.
+        public static var defaultThreads: Int {
+            if let value = ProcessInfo.processInfo.environment["ASSIST_LLAMA_THREADS"], let threads = Int(value), (1...64).contains(threads) {
+                return threads
+            }
+            return 2
+        }
+
         public init(
-            binary: URL, model: URL, contextSize: Int = 8192, threads: Int = 2,
+            binary: URL, model: URL, contextSize: Int = 8192, threads: Int = Configuration.defaultThreads,
             startupTimeout: Duration = .seconds(120), logDirectory: URL? = nil, runDirectory: URL? = nil,
             disableRepacking: Bool = false, repackMarker: URL? = nil, slots: Int = 1, apiKeyFile: URL? = nil
         ) {
