@@ -58,7 +58,7 @@ struct RoutingMethodTests {
         let reply = try await client.request("assist/refactor", [
             "textDocument": ["uri": .string(uri)], "instruction": "use +=",
             "range": ["start": ["line": 3, "character": 0], "end": ["line": 6, "character": 0]],
-        ], timeout: 30)
+        ], timeout: 120)
         let result = try #require(reply["result"], "\(reply)")
         #expect(result["diff"]?.stringValue?.contains("-        count = count + 1\n+        count += 1\n") == true, "\(result)")
         #expect(result["route"]?["kind"] == "refactor")
@@ -84,7 +84,7 @@ struct RoutingMethodTests {
         let (server, fixture, client) = try await Self.start { _ in ["Counter.increment ", "adds one ", "to count."] }
         defer { fixture.remove(); Task { await server.stop() } }
         let id = client.sendRequest("assist/ask", ["question": "What does Counter.increment do?", "partialResultToken": "answer-1"])
-        let reply = try await client.response(to: id, timeout: 30)
+        let reply = try await client.response(to: id, timeout: 120)
         let result = try #require(reply["result"], "\(reply)")
         #expect(result["answer"] == "Counter.increment adds one to count.")
         #expect(result["route"]?["kind"] == "explain")
@@ -142,12 +142,12 @@ struct RoutingMethodTests {
             argument = .object(object)
         }
         let id = client.sendRequest("workspace/executeCommand", ["command": "assist.refactor", "arguments": [argument]])
-        let applyEdit = try #require(await client.serverRequest("workspace/applyEdit", timeout: 30))
+        let applyEdit = try #require(await client.serverRequest("workspace/applyEdit", timeout: 120))
         let change = try #require(applyEdit["params"]?["edit"]?["documentChanges"]?.arrayValue?.first)
         #expect(change["textDocument"]?["version"] == 3)
         #expect(change["edits"]?.arrayValue?.contains { $0["newText"]?.stringValue?.contains("count += 1") == true } == true)
         client.respond(to: applyEdit, result: ["applied": true])
-        let done = try await client.response(to: id, timeout: 30)
+        let done = try await client.response(to: id, timeout: 120)
         #expect(done["result"]?["applied"] == true, "\(done)")
         #expect(try await client.shutdownAndExit() == 0)
     }
