@@ -230,7 +230,7 @@ private let openAIRateLimited = #"{"error":{"message":"Rate limit reached","type
         ])
         // The read timeout is long enough that the first event arrives before it on a loaded
         // machine (the whole suite starts at once), and far shorter than the stall.
-        let backend = OpenAICompatibleBackend(settings: testSettings(server, read: .seconds(10)))
+        let backend = OpenAICompatibleBackend(settings: testSettings(server, read: .seconds(30)))
         let result = await collect(backend.chat(hello))
         await server.stop()
         #expect(result.events == [.text("a")])
