@@ -65,14 +65,9 @@ extension IndexDatabase {
                         let id: Int64 = row[0]
                         if id != current {
                             flush()
-                            if found.counts[id] != nil {
-                                // Out of order after all: carry on from what that document had.
-                                count = found.counts[id]!
-                                offsets = []
-                            } else {
-                                count = 0
-                                offsets = []
-                            }
+                            // A document seen before (out of order after all) carries on from its count.
+                            count = found.counts[id] ?? 0
+                            offsets = []
                             current = id
                         }
                         count += 1
