@@ -17,118 +17,180 @@ extension IndexDatabase {
     }
 
     /// What ranking needs from the database for a question's terms: the statistics, and for every
-    /// file holding one of the terms its path, length and counts. Files left out, and files whose
-    /// unsaved buffer replaces their stored text, are taken out of the statistics (and the buffers'
-    /// bags put in), so the figures are those of the files ranking sees.
+    /// file holding one of the terms its path, length, blob and postings. Files left out, and files
+    /// whose unsaved buffer replaces their stored text, are taken out of the statistics (and the
+    /// buffers' bags put in), so the figures are those of the files ranking sees.
+    ///
+    /// Only the files holding a term have their path and blob read, unless `excluding` asks about
+    /// every path.
     ///
     /// - Parameters:
     ///   - terms: The question's terms (``ContextPacker/queryBag(_:)``'s keys).
-    ///   - excluding: Files left out.
+    ///   - excluding: Files left out; `nil` for none.
     ///   - replacing: Unsaved buffers by path: their bag's length and their counts of the terms.
-    /// - Returns: The statistics and the files by path (without those left out or replaced).
+    ///   - memory: What a long-lived process keeps between requests.
+    /// - Returns: The statistics and the files (without those left out or replaced).
     func termEvidence(
-        _ terms: [String], excluding: (String) -> Bool, replacing: [String: (length: Double, counts: [String: Int])],
+        _ terms: [String], excluding: ((String) -> Bool)?, replacing: [String: (length: Double, counts: [String: Int])],
         memory: PackingMemory? = nil
-    ) throws -> (
-        statistics: ContextPacker.Statistics, files: [String: (length: Double, counts: [String: Int])],
-        offsets: [String: [String: [Int]]], blobs: [String: String], nameTerms: [String: Set<String>]
-    ) {
+    ) throws -> TermEvidence {
         try writer.read { db in
             let generation = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'generation'"))
             memory?.use(generation: generation)
             var (documentCount, totalLength) = try totals(db)
-            var frequency: [String: Int] = [:]
-            var counts: [Int64: [String: Int]] = [:]
-            var bodyOffsets: [Int64: [String: [Int]]] = [:]
-            var inName: [Int64: Set<String>] = [:]
-            let documents = try db.cachedStatement(sql: "SELECT doc FROM terms_row WHERE term = ?")
-            let instances = try db.cachedStatement(sql: "SELECT doc, col = 'body', offset FROM terms_instance WHERE term = ?")
-            for term in terms.sorted() {
-                var postings = memory?.postings(term, at: generation)
-                if postings == nil {
-                    guard let df = try Int.fetchOne(documents, arguments: [term]) else { continue }
-                    var found = PackingMemory.Postings(documentFrequency: df, counts: [:], bodyOffsets: [:])
-                    found.counts.reserveCapacity(df)
-                    found.bodyOffsets.reserveCapacity(df)
-                    // The vocabulary lists a term's instances by document: each document's run is
-                    // gathered, then stored once.
-                    var current: Int64?
-                    var count = 0
-                    var offsets: [Int] = []
-                    func flush() {
-                        guard let id = current else { return }
-                        found.counts[id] = count
-                        if !offsets.isEmpty { found.bodyOffsets[id, default: []].append(contentsOf: offsets) }
-                    }
-                    let cursor = try Row.fetchCursor(instances, arguments: [term])
-                    while let row = try cursor.next() {
-                        let id: Int64 = row[0]
-                        if id != current {
-                            flush()
-                            // A document seen before (out of order after all) carries on from its count.
-                            count = found.counts[id] ?? 0
-                            offsets = []
-                            current = id
-                        }
-                        count += 1
-                        if row[1] as Bool { offsets.append(row[2]) } else { found.inName.insert(id) }
-                    }
-                    flush()
-                    memory?.keep(term, found, at: generation)
-                    postings = found
-                }
-                guard let postings, postings.documentFrequency > 0 else { continue }
-                frequency[term] = postings.documentFrequency
-                for (id, count) in postings.counts { counts[id, default: [:]][term] = count }
-                for (id, offsets) in postings.bodyOffsets { bodyOffsets[id, default: [:]][term] = offsets }
-                for id in postings.inName { inName[id, default: []].insert(term) }
-            }
-            var rows = memory?.files(at: generation)
-            if rows == nil {
-                var read: [PackingMemory.FileRow] = []
-                let cursor = try Row.fetchCursor(db.cachedStatement(sql: "SELECT id, path, length, blob FROM files"))
-                while let row = try cursor.next() {
-                    read.append(PackingMemory.FileRow(id: row[0], path: row[1], length: Double(row[2] as Int), blob: row[3]))
-                }
-                memory?.keep(files: read, at: generation)
-                rows = read
-            }
-            var offsets: [String: [String: [Int]]] = [:]
-            var blobs: [String: String] = [:]
-            var names: [String: Set<String>] = [:]
-            var files: [String: (length: Double, counts: [String: Int])] = [:]
-            for row in rows ?? [] {
-                let found = counts[row.id]
-                if excluding(row.path) || replacing[row.path] != nil {
-                    documentCount -= 1
-                    totalLength -= row.length
-                    for term in found?.keys ?? [:].keys { frequency[term, default: 0] -= 1 }
+            let sortedTerms = Array(Set(terms)).sorted()
+            var postings: [PackingMemory.Postings] = []
+            postings.reserveCapacity(sortedTerms.count)
+            for term in sortedTerms {
+                if let kept = memory?.postings(term, at: generation) {
+                    postings.append(kept)
                     continue
                 }
-                if let found {
-                    files[row.path] = (row.length, found)
-                    offsets[row.path] = bodyOffsets[row.id] ?? [:]
-                    blobs[row.path] = row.blob
-                    names[row.path] = inName[row.id] ?? []
+                let found = try Self.postings(of: term, db)
+                memory?.keep(term, found, at: generation)
+                postings.append(found)
+            }
+            var frequency = postings.map(\.documentFrequency)
+
+            // A row per file holding a term; its cells: the index of the file in each term's postings.
+            let width = sortedTerms.count
+            var rowOf: [Int64: Int] = [:]
+            rowOf.reserveCapacity(postings.map(\.documents.count).max() ?? 0)
+            var cells: [Int32] = []
+            for (column, found) in postings.enumerated() {
+                for (index, document) in found.documents.enumerated() {
+                    let row: Int
+                    if let known = rowOf[document] {
+                        row = known
+                    } else {
+                        row = rowOf.count
+                        rowOf[document] = row
+                        cells.append(contentsOf: repeatElement(-1, count: width))
+                    }
+                    cells[row * width + column] = Int32(index)
                 }
             }
-            for (path, buffer) in replacing where !excluding(path) {
+            var left = [Bool](repeating: false, count: rowOf.count)
+            func leaveOut(id: Int64, length: Double) {
+                documentCount -= 1
+                totalLength -= length
+                guard let row = rowOf[id], !left[row] else { return }
+                left[row] = true
+                for column in 0..<width where cells[row * width + column] >= 0 { frequency[column] -= 1 }
+            }
+            var files: [TermEvidence.File] = []
+            files.reserveCapacity(rowOf.count)
+            func add(id: Int64, path: String, length: Double, blob: String) {
+                guard let row = rowOf[id], !left[row] else { return }
+                files.append(TermEvidence.File(path: path, length: length, blob: blob, row: row))
+            }
+            if let excluding {
+                // Every path is asked about: every row is read.
+                try Self.forEachFile(db, memory: memory, generation: generation) { id, path, length, blob in
+                    let path = path()
+                    if excluding(path) || replacing[path] != nil {
+                        leaveOut(id: id, length: length)
+                    } else if rowOf[id] != nil {
+                        add(id: id, path: path, length: length, blob: blob())
+                    }
+                }
+            } else {
+                let statement = try db.cachedStatement(sql: "SELECT id, length FROM files WHERE path = ?")
+                for path in replacing.keys {
+                    if let row = try Row.fetchOne(statement, arguments: [path]) { leaveOut(id: row[0], length: Double(row[1] as Int)) }
+                }
+                try Self.forEachFile(db, memory: memory, generation: generation) { id, path, length, blob in
+                    if rowOf[id] != nil { add(id: id, path: path(), length: length, blob: blob()) }
+                }
+            }
+            var frequencies: [String: Int] = [:]
+            for (column, term) in sortedTerms.enumerated() where frequency[column] > 0 { frequencies[term] = frequency[column] }
+            for (path, buffer) in replacing where !(excluding?(path) ?? false) {
                 documentCount += 1
                 totalLength += buffer.length
-                for (term, count) in buffer.counts where count > 0 { frequency[term, default: 0] += 1 }
+                for (term, count) in buffer.counts where count > 0 { frequencies[term, default: 0] += 1 }
             }
-            let statistics = ContextPacker.Statistics(
-                documentCount: documentCount, totalLength: totalLength, documentFrequency: frequency.filter { $0.value > 0 })
-            return (statistics, files, offsets, blobs, names)
+            let statistics = ContextPacker.Statistics(documentCount: documentCount, totalLength: totalLength, documentFrequency: frequencies)
+            return TermEvidence(statistics: statistics, terms: sortedTerms, files: files, cells: cells, postings: postings)
         }
     }
 
-    /// The path, blob and length of every file (the stored file set).
-    func files() throws -> [String: (blob: String, length: Int)] {
+    /// A term's postings from the FTS vocabulary: the documents holding it, each with its count,
+    /// whether its name holds it and its body positions.
+    private static func postings(of term: String, _ db: Database) throws -> PackingMemory.Postings {
+        guard let frequency = try Int.fetchOne(db.cachedStatement(sql: "SELECT doc FROM terms_row WHERE term = ?"), arguments: [term])
+        else { return PackingMemory.Postings(documentFrequency: 0) }
+        // The vocabulary lists a term's instances by document; if it ever did not, they are put in
+        // that order (stably) before each document's run is gathered.
+        var documents: [Int64] = [], inBody: [Bool] = [], offsets: [Int] = []
+        var ordered = true
+        let cursor = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT doc, col = 'body', offset FROM terms_instance WHERE term = ?"), arguments: [term])
+        while let row = try cursor.next() {
+            let document: Int64 = row[0]
+            if let last = documents.last, document < last { ordered = false }
+            documents.append(document)
+            inBody.append(row[1])
+            offsets.append(row[2])
+        }
+        var order = Array(documents.indices)
+        if !ordered { order.sort { documents[$0] != documents[$1] ? documents[$0] < documents[$1] : $0 < $1 } }
+        var found = PackingMemory.Postings(documentFrequency: frequency)
+        found.documents.reserveCapacity(frequency)
+        found.counts.reserveCapacity(frequency)
+        found.inName.reserveCapacity(frequency)
+        found.offsetStarts.reserveCapacity(frequency + 1)
+        found.offsets.reserveCapacity(offsets.count)
+        for index in order {
+            if documents[index] != found.documents.last {
+                found.documents.append(documents[index])
+                found.counts.append(0)
+                found.inName.append(false)
+                found.offsetStarts.append(found.offsets.count)
+            }
+            let last = found.documents.count - 1
+            found.counts[last] += 1
+            if inBody[index] { found.offsets.append(offsets[index]) } else { found.inName[last] = true }
+            found.offsetStarts[last + 1] = found.offsets.count
+        }
+        return found
+    }
+
+    /// Calls `body` with every stored file: its id and length, and its path and blob when asked
+    /// for (a command reading once builds neither for files it does not need). A long-lived
+    /// process keeps the rows from its second read at a generation on.
+    private static func forEachFile(
+        _ db: Database, memory: PackingMemory?, generation: String?,
+        _ body: (_ id: Int64, _ path: () -> String, _ length: Double, _ blob: () -> String) throws -> Void
+    ) throws {
+        if let rows = memory?.files(at: generation) {
+            for row in rows { try body(row.id, { row.path }, row.length, { row.blob }) }
+            return
+        }
+        let keep = memory?.wantsFiles(at: generation) ?? false
+        var kept: [PackingMemory.FileRow] = []
+        let cursor = try Row.fetchCursor(db.cachedStatement(sql: "SELECT id, path, length, blob FROM files"))
+        while let row = try cursor.next() {
+            let id: Int64 = row[0], length = Double(row[2] as Int)
+            if keep {
+                let file = PackingMemory.FileRow(id: id, path: row[1], length: length, blob: row[3])
+                kept.append(file)
+                try body(id, { file.path }, length, { file.blob })
+            } else {
+                try body(id, { row[1] }, length, { row[3] })
+            }
+        }
+        if keep { memory?.keep(files: kept, at: generation) }
+    }
+
+    /// The blob and length of each of some paths that the database holds.
+    func files(at paths: some Sequence<String>) throws -> [String: (blob: String, length: Int)] {
         try writer.read { db in
             var rows: [String: (blob: String, length: Int)] = [:]
-            let cursor = try Row.fetchCursor(db.cachedStatement(sql: "SELECT path, blob, length FROM files"))
-            while let row = try cursor.next() { rows[row[0]] = (row[1], row[2]) }
+            let statement = try db.cachedStatement(sql: "SELECT blob, length FROM files WHERE path = ?")
+            for path in paths {
+                if let row = try Row.fetchOne(statement, arguments: [path]) { rows[path] = (row[0], row[1]) }
+            }
             return rows
         }
     }
@@ -288,6 +350,58 @@ extension IndexDatabase {
             }
             return symbols
         }
+    }
+}
+
+/// What ranking needs from the database for a question's terms (``IndexDatabase/termEvidence(_:excluding:replacing:memory:)``).
+struct TermEvidence: Sendable {
+    /// One file holding a term.
+    struct File: Sendable {
+        var path: String
+        /// Its bag's length in terms.
+        var length: Double
+        var blob: String
+        /// Its row of ``TermEvidence/cells``.
+        fileprivate var row: Int
+    }
+
+    /// BM25's statistics over the files ranking sees.
+    var statistics: ContextPacker.Statistics
+    /// The terms, sorted: the columns of each file's cells.
+    var terms: [String]
+    /// The files holding a term, less those left out or replaced.
+    var files: [File]
+    /// Row-major, a row per file, a column per term: the file's index in that term's postings, or -1.
+    fileprivate var cells: [Int32]
+    /// Each term's postings.
+    fileprivate var postings: [PackingMemory.Postings]
+
+    /// No file and no statistics.
+    static let empty = TermEvidence(
+        statistics: ContextPacker.Statistics(documentCount: 0, totalLength: 0, documentFrequency: [:]), terms: [], files: [], cells: [], postings: [])
+
+    /// How often a file holds the term at an index of ``terms``.
+    func count(_ file: File, _ term: Int) -> Int {
+        let cell = Int(cells[file.row * terms.count + term])
+        return cell < 0 ? 0 : Int(postings[term].counts[cell])
+    }
+
+    /// Whether a file's name holds the term at an index of ``terms``.
+    func inName(_ file: File, _ term: Int) -> Bool {
+        let cell = Int(cells[file.row * terms.count + term])
+        return cell >= 0 && postings[term].inName[cell]
+    }
+
+    /// A file's body positions of each term it holds there.
+    func bodyOffsets(_ file: File) -> [String: [Int]] {
+        var offsets: [String: [Int]] = [:]
+        for (term, name) in terms.enumerated() {
+            let cell = Int(cells[file.row * terms.count + term])
+            guard cell >= 0 else { continue }
+            let found = postings[term].bodyOffsets(at: cell)
+            if !found.isEmpty { offsets[name] = Array(found) }
+        }
+        return offsets
     }
 }
 

@@ -45,19 +45,29 @@ final class PackingMemory: @unchecked Sendable {
     private var generation: String?
     private var postings: [String: Postings] = [:]
     private var fileRows: [FileRow]?
+    private var fileReads = 0
     private var declarers: [String: [String]] = [:]
     private var referenced: [String: Set<String>] = [:]
     private var parts: [String: [String]] = [:]
     private var pathTerms: [String: Set<String>] = [:]
 
-    /// One term's postings: its document frequency, occurrences per file id, and its positions in
-    /// each file's body.
+    /// One term's postings: its document frequency and, for each file holding it (by id,
+    /// ascending), its occurrences, whether its name holds it, and its positions in its body.
     struct Postings: Sendable {
         var documentFrequency: Int
-        var counts: [Int64: Int]
-        var bodyOffsets: [Int64: [Int]]
-        /// The files whose name holds the term.
-        var inName: Set<Int64> = []
+        /// The files' ids, ascending.
+        var documents: [Int64] = []
+        /// Occurrences in each file (name and body).
+        var counts: [Int32] = []
+        /// Whether each file's name holds the term.
+        var inName: [Bool] = []
+        /// Where each file's body positions start in ``offsets``: one more entry than files.
+        var offsetStarts: [Int] = [0]
+        /// The body positions, file after file.
+        var offsets: [Int] = []
+
+        /// The body positions of the file at an index of ``documents``.
+        func bodyOffsets(at index: Int) -> ArraySlice<Int> { offsets[offsetStarts[index]..<offsetStarts[index + 1]] }
     }
 
     /// One row of the files table.
@@ -75,6 +85,7 @@ final class PackingMemory: @unchecked Sendable {
             self.generation = generation
             postings.removeAll()
             fileRows = nil
+            fileReads = 0
             declarers.removeAll()
         }
     }
@@ -145,6 +156,16 @@ final class PackingMemory: @unchecked Sendable {
     /// The file rows read at a generation, if kept.
     func files(at generation: String?) -> [FileRow]? {
         lock.withLock { generation == nil || generation != self.generation ? nil : fileRows }
+    }
+
+    /// Whether the file rows about to be read at a generation are worth keeping: from the second
+    /// read at that generation on, so a process that asks once (a command) never builds them all.
+    func wantsFiles(at generation: String?) -> Bool {
+        lock.withLock {
+            guard let generation, generation == self.generation else { return false }
+            fileReads += 1
+            return fileReads >= 2
+        }
     }
 
     /// Keeps the file rows read at a generation.

@@ -67,10 +67,11 @@ extension RequestContextGatherer {
     ///   - excluding: Files never to pack (for example `privacy.localOnly` files bound for the cloud).
     /// - Returns: The packed context.
     /// - Throws: `GitError` when the index cannot be read.
-    public func pack(question: String, budget: Int, excluding: (String) -> Bool = { _ in false }) throws(GitError) -> PackedContext {
+    public func pack(question: String, budget: Int, excluding: ((String) -> Bool)? = nil) throws(GitError) -> PackedContext {
         let database = index.database
-        let overlays = index.overlays.filter { isIndexed($0.key) && !excluding($0.key) }
-        let symbols = locations(of: QueryTerms.identifiers(in: question), excluding: excluding)
+        let isExcluded = excluding ?? { _ in false }
+        let overlays = index.overlays.filter { isIndexed($0.key) && !isExcluded($0.key) }
+        let symbols = locations(of: QueryTerms.identifiers(in: question), excluding: isExcluded)
         let terms = ContextPacker.queryBag(question)
         var buffers: [String: (length: Double, counts: [String: Int])] = [:]
         for (path, overlay) in overlays {
@@ -78,64 +79,67 @@ extension RequestContextGatherer {
             for term in index.memory.nameTerms(path) { bag[term, default: 0] += 3 }
             buffers[path] = (Double(bag.values.reduce(0, +)), bag.filter { terms[$0.key] != nil })
         }
-        let empty = ContextPacker.Statistics(documentCount: 0, totalLength: 0, documentFrequency: [:])
         let evidence = (try? database.termEvidence(Array(terms.keys), excluding: excluding, replacing: buffers, memory: index.memory))
-            ?? (statistics: empty, files: [:], offsets: [:], blobs: [:], nameTerms: [:])
-        var candidates: [String: ContextPacker.Candidate] = [:]
-        // Ranking asks a file's name only for the question's terms: the ones its `name` column holds.
-        for (path, found) in evidence.files {
-            candidates[path] = ContextPacker.Candidate(
-                path: path, termCounts: found.counts, length: found.length, nameTerms: evidence.nameTerms[path] ?? [])
+            ?? .empty
+        let memory = index.memory
+        var candidates = ContextPacker.Candidates(
+            statistics: evidence.statistics, terms: terms.keys, capacity: evidence.files.count + buffers.count, nameParts: memory.subwords)
+        // The evidence's files first: a row below their count is that file of the evidence.
+        for file in evidence.files {
+            candidates.append(path: file.path, length: file.length, count: { evidence.count(file, $0) }, inName: { evidence.inName(file, $0) })
         }
         for (path, found) in buffers {
-            candidates[path] = ContextPacker.Candidate(
-                path: path, termCounts: found.counts, length: found.length, nameTerms: index.memory.nameTerms(path))
+            candidates.append(path: path, length: found.length, termCounts: found.counts, nameTerms: memory.nameTerms(path))
         }
         // Files the evidence names rank even without a term of the question.
         let named = Set(symbols.flatMap { Array($0.definitions) + Array($0.references.keys) })
-        let stored = named.contains { candidates[$0] == nil } ? ((try? database.files()) ?? [:]) : [:]
-        var blobs = evidence.blobs
-        for path in named where candidates[path] == nil && !excluding(path) {
+        let missing = named.filter { candidates.rows[$0] == nil && !isExcluded($0) }.sorted()
+        let stored = missing.isEmpty ? [:] : ((try? database.files(at: missing)) ?? [:])
+        var found: [String: String] = [:]
+        for path in missing {
             guard let file = stored[path] else { continue }
             // No term of the question anywhere in it, so none in its name either.
-            candidates[path] = ContextPacker.Candidate(path: path, termCounts: [:], length: Double(file.length), nameTerms: [])
-            blobs[path] = file.blob
+            candidates.append(path: path, length: Double(file.length), count: { _ in 0 }, inName: { _ in false })
+            found[path] = file.blob
         }
-        let memory = index.memory
+        let namedBlobs = found
+        let rows = candidates.rows
+        /// The evidence's file at a path, if it holds a term of the question.
+        func evidenceFile(_ path: String) -> TermEvidence.File? {
+            guard let row = rows[path], row < evidence.files.count else { return nil }
+            return evidence.files[row]
+        }
+        func blob(_ path: String) -> String? { evidenceFile(path)?.blob ?? namedBlobs[path] }
+        func offsets(_ path: String) -> [String: [Int]] { evidenceFile(path).map(evidence.bodyOffsets) ?? [:] }
         let overlayTypes = overlays.mapValues { overlay in
             Set(overlay.analysis.declarations.filter { [.class, .struct, .enum, .actor, .protocol].contains($0.kind) }.map(\.name))
         }
-        let ranking = withoutActuallyEscaping(excluding) { excluding in
-            let ranked = ContextPacker.Candidates(
-            statistics: evidence.statistics, documents: Array(candidates.values),
-            references: { path in
-                if let overlay = overlays[path] { return Set(overlay.analysis.references.keys) }
-                guard let blob = blobs[path] else { return [] }
-                return (try? database.referencedNames(blob: blob, memory: memory)) ?? []
-            },
-            typeDeclarers: { names in
-                let stored = (try? database.typeDeclarers(of: names, memory: memory)) ?? [:]
-                return Dictionary(names.map { name in
-                    let declaring = (stored[name] ?? []).filter { overlays[$0] == nil && !excluding($0) }
-                    return (name, (declaring + overlayTypes.filter { $0.value.contains(name) }.map(\.key)).sorted())
-                }, uniquingKeysWith: { first, _ in first })
-            },
-            nameParts: memory.subwords)
-            return ContextPacker.rank(question: question, candidates: ranked, symbols: symbols)
+        candidates.references = { path in
+            if let overlay = overlays[path] { return Set(overlay.analysis.references.keys) }
+            guard let blob = blob(path) else { return [] }
+            return (try? database.referencedNames(blob: blob, memory: memory)) ?? []
         }
+        candidates.typeDeclarers = { names in
+            let stored = (try? database.typeDeclarers(of: names, memory: memory)) ?? [:]
+            return Dictionary(names.map { name in
+                let declaring = (stored[name] ?? []).filter { overlays[$0] == nil && !isExcluded($0) }
+                return (name, (declaring + overlayTypes.filter { $0.value.contains(name) }.map(\.key)).sorted())
+            }, uniquingKeysWith: { first, _ in first })
+        }
+        let ranking = ContextPacker.rank(question: question, candidates: candidates, symbols: symbols)
         return ContextPacker.pack(
             question: question, ranking: ranking, statistics: evidence.statistics, symbols: symbols, budget: budget
         ) { path in
             let key = overlays[path] == nil ? index.memory.statKey(path) : nil
             guard let text = readText(path) else { return nil }
-            return document(path, text: text, overlay: overlays[path], offsets: evidence.offsets[path] ?? [:], blob: blobs[path], key: key)
+            return document(path, text: text, overlay: overlays[path], offsets: offsets(path), blob: blob(path), key: key)
         } outline: { path in
             // Only a file this process read and hashed, whose lstat has not changed since.
-            guard overlays[path] == nil, let blob = evidence.blobs[path], index.memory.holds(path, blob: blob),
+            guard overlays[path] == nil, let blob = evidenceFile(path)?.blob, index.memory.holds(path, blob: blob),
                   let stored = index.memory.stored(blob)
             else { return nil }
             return ContextOutline(
-                declarations: stored.declarations, termLines: Self.termLines(stored.termsBefore, offsets: evidence.offsets[path] ?? [:]))
+                declarations: stored.declarations, termLines: Self.termLines(stored.termsBefore, offsets: offsets(path)))
         }
     }
 

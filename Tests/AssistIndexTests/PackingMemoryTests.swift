@@ -58,4 +58,30 @@ struct PackingMemoryTests {
             #expect(!piece.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
         }
     }
+
+    @Test("a warm process packs as the in-memory reference at every request: rows read lazily, then kept, then reused, and dropped when the files change")
+    func keptRowsPackAsTheReference() throws {
+        let fixture = try FixtureRepository.make(files: sampleFiles())
+        defer { fixture.remove() }
+        let index = try SwiftWorkspaceIndex(at: fixture.path)
+        try index.refresh()
+        let gatherer = RequestContextGatherer(index: index)
+        let question = "How does ByteBuffer readBytes check its reader index?"
+        func check(_ label: String) throws {
+            for excluding in [nil, { (path: String) in path.hasPrefix("Sources/Core/") }] as [((String) -> Bool)?] {
+                let stored = try gatherer.pack(question: question, budget: 2_000, excluding: excluding)
+                let reference = try gatherer.packFromMemory(question: question, budget: 2_000, excluding: excluding ?? { _ in false })
+                #expect(!stored.ranking.isEmpty, "\(label): nothing ranked")
+                #expect(stored.ranking.map(\.path) == reference.ranking.map(\.path), "\(label) excluding: \(excluding != nil)")
+                #expect(stored.ranking.map(\.score) == reference.ranking.map(\.score), "\(label) excluding: \(excluding != nil)")
+                #expect(stored.pieces == reference.pieces, "\(label) excluding: \(excluding != nil)")
+            }
+        }
+        // First request of a generation: no rows kept; second: rows read and kept; then reused.
+        for round in 1...3 { try check("round \(round)") }
+        // A changed file is a new generation: what was kept is dropped, and the new text is what ranks.
+        try fixture.write("Sources/Core/ByteBuffer.swift", "/// Reads bytes, checking the reader index.\npublic struct ByteBuffer { public func readBytes() {} }\n")
+        try index.refresh()
+        for round in 1...3 { try check("after the change, round \(round)") }
+    }
 }

@@ -411,6 +411,27 @@ public enum ContextPacker {
             return max(0, naturalLog((n - df + 0.5) / (df + 0.5) + 1))
         }
 
+        /// The score of a document for query terms, with these statistics: the same sum as
+        /// ``score(_:bag:length:)``'s when `weights` are its terms' weights times their idf, in
+        /// sorted term order.
+        ///
+        /// - Parameters:
+        ///   - weights: Each term's weight times its idf.
+        ///   - length: The document's length in terms.
+        ///   - count: How often the document holds the term at an index of `weights`.
+        /// - Returns: The BM25 score.
+        public func score(weights: [Double], length: Double, count: (Int) -> Int) -> Double {
+            let k1 = 1.2, b = ContextPacker.lengthNormalization
+            var total = 0.0
+            for term in weights.indices {
+                let found = count(term)
+                guard found > 0 else { continue }
+                let tf = Double(found)
+                total += weights[term] * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / averageLength))
+            }
+            return total
+        }
+
         /// The score of a bag for query terms, with these statistics.
         ///
         /// - Parameters:
@@ -534,38 +555,31 @@ public enum ContextPacker {
     /// - Returns: Indices into `corpus.documents` with scores, best first; only positive scores.
     public static func rank(question: String, corpus: Corpus, symbols: [SymbolLocations]) -> [(index: Int, score: Double)] {
         let position = Dictionary(uniqueKeysWithValues: corpus.documents.enumerated().map { ($1.path, $0) })
-        return rank(question: question, candidates: Candidates(corpus), symbols: symbols).map { (index: position[$0.path]!, score: $0.score) }
-    }
-
-    /// One file as ranking sees it: its path, how often it holds each of the question's terms,
-    /// its length, and its name's terms.
-    public struct Candidate: Sendable {
-        public var path: String
-        /// Term → occurrences in the file's bag (its name's terms counted three more times); only the
-        /// question's terms need to be there.
-        public var termCounts: [String: Int]
-        /// The bag's length in terms.
-        public var length: Double
-        /// The file name's terms (without the extension), unigrams and bigrams.
-        public var nameTerms: Set<String>
-
-        /// Creates a candidate.
-        public init(path: String, termCounts: [String: Int], length: Double, nameTerms: Set<String>) {
-            self.path = path
-            self.termCounts = termCounts
-            self.length = length
-            self.nameTerms = nameTerms
-        }
+        return rank(question: question, candidates: Candidates(corpus, terms: queryBag(question).keys), symbols: symbols).map { (index: position[$0.path]!, score: $0.score) }
     }
 
     /// The files that may rank for a question, with what ranking asks of the rest of the repository.
     /// An in-memory ``Corpus`` gives every file; an index database gives those holding a term of the
     /// question or named by the index's evidence, with the whole repository's statistics.
+    ///
+    /// Each file is a row of flat tables whose columns are the question's terms (``terms``): how
+    /// often its bag holds each, and whether its name does. Ranking tens of thousands of files then
+    /// builds no dictionary per file.
     public struct Candidates {
         /// BM25's statistics over every file of the repository.
         public var statistics: Statistics
-        /// The candidate files.
-        public var documents: [Candidate]
+        /// The question's terms, sorted: the columns of each file's row.
+        public let terms: [String]
+        /// The candidate files' paths, one per row.
+        public private(set) var paths: [String] = []
+        /// Each file's bag length in terms.
+        public private(set) var lengths: [Double] = []
+        /// Row-major: how often each file's bag (its name's terms counted three more times) holds each term.
+        private var counts: [Int32] = []
+        /// Row-major: whether each file's name (without the extension) holds each term.
+        private var named: [Bool] = []
+        /// Row by path.
+        public private(set) var rows: [String: Int] = [:]
         /// The names a file uses (the index's references), asked for the best few files.
         public var references: (String) -> Set<String>
         /// The files declaring a type of each of these names, anywhere in the repository (sorted;
@@ -574,29 +588,78 @@ public enum ContextPacker {
         /// A used name's subwords (``QueryTerms/subwords(of:)``), which a long-lived caller may remember.
         public var nameParts: (String) -> [String]
 
-        /// Creates candidates.
+        /// Creates candidates with no file yet.
+        ///
+        /// - Parameters:
+        ///   - statistics: The repository's statistics.
+        ///   - terms: The question's terms (``queryBag(_:)``'s keys), in any order.
+        ///   - capacity: How many files are about to be added.
         public init(
-            statistics: Statistics, documents: [Candidate], references: @escaping (String) -> Set<String>,
-            typeDeclarers: @escaping ([String]) -> [String: [String]], nameParts: @escaping (String) -> [String] = { QueryTerms.subwords(of: $0) }
+            statistics: Statistics, terms: some Sequence<String>, capacity: Int = 0,
+            references: @escaping (String) -> Set<String> = { _ in [] },
+            typeDeclarers: @escaping ([String]) -> [String: [String]] = { _ in [:] },
+            nameParts: @escaping (String) -> [String] = { QueryTerms.subwords(of: $0) }
         ) {
             self.statistics = statistics
-            self.documents = documents.sorted { $0.path < $1.path }
+            self.terms = Array(Set(terms)).sorted()
             self.references = references
             self.typeDeclarers = typeDeclarers
             self.nameParts = nameParts
+            paths.reserveCapacity(capacity)
+            lengths.reserveCapacity(capacity)
+            counts.reserveCapacity(capacity * self.terms.count)
+            named.reserveCapacity(capacity * self.terms.count)
+            rows.reserveCapacity(capacity)
         }
 
-        /// Every file of a corpus.
-        public init(_ corpus: Corpus) {
-            let documents = zip(corpus.documents, corpus.bm25.bags.indices).map { document, index in
-                Candidate(path: document.path, termCounts: corpus.bm25.bags[index], length: corpus.bm25.lengths[index], nameTerms: corpus.nameTerms[index])
+        /// Adds a file, unless its path is there already.
+        ///
+        /// - Parameters:
+        ///   - path: The file's path.
+        ///   - length: Its bag's length in terms.
+        ///   - count: How often its bag holds the term at an index of ``terms``.
+        ///   - inName: Whether its name holds the term at an index of ``terms``.
+        /// - Returns: Whether it was added.
+        @discardableResult
+        public mutating func append(path: String, length: Double, count: (Int) -> Int, inName: (Int) -> Bool) -> Bool {
+            guard rows.updateValue(paths.count, forKey: path) == nil else { return false }
+            paths.append(path)
+            lengths.append(length)
+            for term in terms.indices {
+                counts.append(Int32(clamping: count(term)))
+                named.append(inName(term))
             }
+            return true
+        }
+
+        /// Adds a file from its bag (only the question's terms are looked up) and its name's terms.
+        @discardableResult
+        public mutating func append(path: String, length: Double, termCounts: [String: Int], nameTerms: Set<String>) -> Bool {
+            let terms = terms
+            return append(path: path, length: length, count: { termCounts[terms[$0]] ?? 0 }, inName: { nameTerms.contains(terms[$0]) })
+        }
+
+        /// How often a file's bag holds a term.
+        ///
+        /// - Parameters:
+        ///   - row: The file's row.
+        ///   - term: An index of ``terms``.
+        public func count(_ row: Int, _ term: Int) -> Int { Int(counts[row * terms.count + term]) }
+
+        /// Whether a file's name holds a term.
+        public func inName(_ row: Int, _ term: Int) -> Bool { named[row * terms.count + term] }
+
+        /// Every file of a corpus, for a question's terms.
+        public init(_ corpus: Corpus, terms: some Sequence<String>) {
             let references = Dictionary(uniqueKeysWithValues: corpus.documents.map { ($0.path, $0.references) })
             let types = corpus.typeDeclarations.mapValues { $0.map { corpus.documents[$0].path } }
             self.init(
-                statistics: corpus.bm25.statistics, documents: documents,
+                statistics: corpus.bm25.statistics, terms: terms, capacity: corpus.documents.count,
                 references: { references[$0] ?? [] },
                 typeDeclarers: { names in Dictionary(names.map { ($0, types[$0] ?? []) }, uniquingKeysWith: { first, _ in first }) })
+            for (index, document) in corpus.documents.enumerated() {
+                append(path: document.path, length: corpus.bm25.lengths[index], termCounts: corpus.bm25.bags[index], nameTerms: corpus.nameTerms[index])
+            }
         }
     }
 
@@ -609,27 +672,33 @@ public enum ContextPacker {
     /// - Returns: Paths with scores, best first; only positive scores.
     public static func rank(question: String, candidates: Candidates, symbols: [SymbolLocations]) -> [(path: String, score: Double)] {
         let terms = queryBag(question)
-        let documents = candidates.documents
+        let paths = candidates.paths
         let statistics = candidates.statistics
-        var scores = documents.map { statistics.score(terms, bag: $0.termCounts, length: $0.length) }
+        // The candidates' columns are the question's terms, sorted: BM25 sums in that order (a
+        // column the question lacks weighs nothing).
+        let columns = candidates.terms
+        let weights = columns.map { Double(terms[$0] ?? 0) * statistics.idf($0) }
+        var scores = paths.indices.map { row in
+            statistics.score(weights: weights, length: candidates.lengths[row]) { candidates.count(row, $0) }
+        }
         let best = scores.max() ?? 0
         let unit = max(best, 1)
         // Tests exercise the code a question is about but rarely explain it: they count half,
         // unless the question is about tests.
         let aboutTests = terms.keys.contains { $0 == "test" || $0 == "tests" }
         if !aboutTests {
-            for i in scores.indices where isTest(documents[i].path) { scores[i] *= testWeight }
+            for i in scores.indices where isTest(paths[i]) { scores[i] *= testWeight }
         }
         // A file named for what the question asks about: the share of the question's weight its name holds.
-        let sortedTerms = terms.sorted { $0.key < $1.key }
-        let totalWeight = sortedTerms.reduce(0.0) { $0 + Double($1.value) * statistics.idf($1.key) }
+        let totalWeight = terms.keys.sorted().reduce(0.0) { $0 + Double(terms[$1] ?? 0) * statistics.idf($1) }
         if totalWeight > 0 {
             for i in scores.indices {
-                let named = sortedTerms.reduce(0.0) { $0 + (documents[i].nameTerms.contains($1.key) ? Double($1.value) * statistics.idf($1.key) : 0) }
+                var named = 0.0
+                for term in columns.indices { named += candidates.inName(i, term) ? weights[term] : 0 }
                 scores[i] += unit * named / totalWeight
             }
         }
-        let position = Dictionary(uniqueKeysWithValues: documents.enumerated().map { ($1.path, $0) })
+        let position = candidates.rows
         for symbol in symbols {
             // A name declared in many files (`init`, `write`) says little about any one of them.
             let spread = Double(max(1, symbol.definitions.count))
@@ -645,13 +714,13 @@ public enum ContextPacker {
         // file, and named with the question's terms, brings its file closer.
         if totalWeight > 0 {
             let first = scores.enumerated().filter { $0.element > 0 }
-                .sorted { $0.element != $1.element ? $0.element > $1.element : documents[$0.offset].path < documents[$1.offset].path }
+                .sorted { $0.element != $1.element ? $0.element > $1.element : paths[$0.offset] < paths[$1.offset] }
                 .prefix(neighbourSources)
             var boost = [Double](repeating: 0, count: scores.count)
             // The names' terms first: where types are declared is asked only for names that hold one.
             var hits: [(rank: Int, source: Int, name: String, hit: Double)] = []
             for (rank, source) in first.enumerated() {
-                for name in candidates.references(documents[source.offset].path).sorted() {
+                for name in candidates.references(paths[source.offset]).sorted() {
                     let parts = candidates.nameParts(name)
                     let hit = (parts + bigrams(parts)).reduce(0.0) { $0 + (terms[$1] != nil ? statistics.idf($1) : 0) }
                     if hit > 0 { hits.append((rank, source.offset, name, hit)) }
@@ -665,8 +734,8 @@ public enum ContextPacker {
             for i in scores.indices { scores[i] += min(boost[i], unit * 0.8) }
         }
         return scores.enumerated().filter { $0.element > 0 }
-            .sorted { $0.element != $1.element ? $0.element > $1.element : documents[$0.offset].path < documents[$1.offset].path }
-            .map { (path: documents[$0.offset].path, score: $0.element) }
+            .sorted { $0.element != $1.element ? $0.element > $1.element : paths[$0.offset] < paths[$1.offset] }
+            .map { (path: paths[$0.offset], score: $0.element) }
     }
 
     /// Retrieves and packs context for a question within a budget.
@@ -679,7 +748,7 @@ public enum ContextPacker {
     /// - Returns: The packed context.
     public static func pack(question: String, corpus: Corpus, symbols: [SymbolLocations], budget: Int) -> PackedContext {
         let byPath = Dictionary(uniqueKeysWithValues: corpus.documents.map { ($0.path, $0) })
-        let ranking = rank(question: question, candidates: Candidates(corpus), symbols: symbols)
+        let ranking = rank(question: question, candidates: Candidates(corpus, terms: queryBag(question).keys), symbols: symbols)
         return pack(question: question, ranking: ranking, statistics: corpus.bm25.statistics, symbols: symbols, budget: budget) { byPath[$0] }
     }
 
